@@ -1,0 +1,61 @@
+# The two commands: `make run` and `make test`. Everything else is their parts.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DBNAME ?= terrain_commun
+# Deferred (=): computed when a recipe runs, after the cluster exists.
+DB_URL = $(shell DATABASE_URL="$(DATABASE_URL)" deploy/database-url.sh $(DBNAME))
+DEV_ENV = DATABASE_URL="$(DB_URL)" DEBUG=1
+# Production-like values for `check --deploy`; the key is a throwaway.
+PROD_ENV = DATABASE_URL="$(DB_URL)" DEBUG=0 ALLOWED_HOSTS=terrain.example.org \
+	SECRET_KEY="check-deploy-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=')"
+
+.PHONY: help run test setup system database venv migrate lint check pytest lock
+
+help:
+	@echo "make run   set everything up and serve http://127.0.0.1:8000"
+	@echo "make test  set everything up and run lint, checks and the test suite"
+
+system:
+	@deploy/setup-system.sh
+
+database: system
+	@deploy/setup-database.sh $(DBNAME)
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock | system
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+setup: system venv database
+	@$(DEV_ENV) $(PY) manage.py compilemessages --ignore=.venv -v 0
+
+migrate: setup
+	@$(DEV_ENV) $(PY) manage.py migrate --no-input -v 0
+
+run: migrate
+	@echo "Serving http://127.0.0.1:8000 (Ctrl-C stops)"
+	@$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+check: setup
+	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
+	$(PROD_ENV) $(PY) manage.py check --deploy --fail-level WARNING
+
+pytest: setup
+	$(DEV_ENV) $(PY) -m pytest -q
+
+test: lint check pytest
+
+lock: venv
+	@{ echo "# Pinned versions of every Python package (pip freeze). Regenerate: make lock"; \
+	  $(PY) -m pip freeze --exclude-editable; } > requirements.lock
