@@ -9,7 +9,8 @@ set -euo pipefail
 dbname="${1:-terrain_commun}"
 me="$(id -un)"
 as_postgres() {
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi
+  # cd /: the postgres user may not enter the caller's (private) folder.
+  if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else (cd / && sudo -u postgres "$@"); fi
 }
 
 if [ -z "$(pg_lsclusters -h 2>/dev/null)" ]; then
