@@ -4,22 +4,28 @@
 set -euo pipefail
 
 packages=(python3 python3-venv gdal-bin gettext ca-certificates)
+[ -z "${DATABASE_URL:-}" ] && packages+=(postgresql postgresql-contrib)
+
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
+
+install() {
+  local missing=() pkg
+  for pkg in "$@"; do installed "$pkg" || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if ! command -v apt-get >/dev/null; then
+    echo "No apt-get here: install ${missing[*]} (PostgreSQL with PostGIS 3, GDAL, Python 3 venv, gettext) yourself, or set DATABASE_URL." >&2
+    exit 1
+  fi
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "Installing system packages: ${missing[*]}"
+  [ -n "${APT_UPDATED:-}" ] || { $sudo apt-get update -qq; APT_UPDATED=1; }
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+install "${packages[@]}"
 if [ -z "${DATABASE_URL:-}" ]; then
-  packages+=(postgresql postgresql-contrib postgis)
+  # PostGIS is packaged per PostgreSQL major version: take the one installed.
+  version="$(ls /usr/lib/postgresql | sort -V | tail -1)"
+  install "postgresql-${version}-postgis-3"
 fi
-
-missing=()
-for pkg in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
-done
-[ ${#missing[@]} -eq 0 ] && exit 0
-
-if ! command -v apt-get >/dev/null; then
-  echo "No apt-get here: install ${missing[*]} (PostgreSQL with PostGIS 3, GDAL, Python 3 venv, gettext) yourself, or set DATABASE_URL." >&2
-  exit 1
-fi
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-echo "Installing system packages: ${missing[*]}"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
