@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.gis",
+    "django.contrib.postgres",
     "rest_framework",
     "rest_framework_gis",
     "django_filters",
@@ -189,9 +190,8 @@ LEAFLET_CONFIG = {
     "MIN_ZOOM": 3,
     "MAX_ZOOM": 18,
     "RESET_VIEW": False,
-    "TILES": [("OpenStreetMap", OSM_TILES_URL, {"attribution": "&copy; OpenStreetMap"})]
-    if OSM_TILES_URL
-    else [],
+    # No default tiles: the département outlines are the base layer (see maps/home.js).
+    "TILES": [],
 }
 
 LOGGING = {

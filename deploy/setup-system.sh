@@ -3,7 +3,8 @@
 # PostgreSQL/PostGIS are skipped when DATABASE_URL points elsewhere.
 set -euo pipefail
 
-packages=(python3 python3-venv gdal-bin gettext ca-certificates)
+# chromium: the browser tests drive Debian's Chromium through Playwright.
+packages=(python3 python3-venv gdal-bin gettext ca-certificates chromium)
 [ -z "${DATABASE_URL:-}" ] && packages+=(postgresql postgresql-contrib)
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }

@@ -1,12 +1,26 @@
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "maps/home.html")
+    map_config = {
+        "territoriesUrl": reverse("territory-list"),
+        "osmUrl": settings.OSM_TILES_URL,
+        "attribution": "IGN ADMIN EXPRESS-COG, INSEE COG",
+        "text": {
+            "osm": _("OpenStreetMap background"),
+            "departements": _("Départements"),
+            "found": _("Communes found: %s"),
+            "none": _("No commune found"),
+        },
+    }
+    return render(request, "maps/home.html", {"map_config": map_config})
 
 
 @require_GET

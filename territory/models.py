@@ -1,1 +1,105 @@
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
+from territory.managers import TerritoryQuerySet
+
+
+class Level(models.TextChoices):
+    NATION = "nation", _("nation")
+    REGION = "region", _("region")
+    DEPARTEMENT = "departement", _("département")
+    EPCI = "epci", _("EPCI (group of communes)")
+    COMMUNE = "commune", _("commune")
+
+
+# One letter per level in the ancestry path, so codes shared by two levels
+# (région 11 and département 11) never collide.
+PATH_PREFIX = {
+    Level.NATION: "N",
+    Level.REGION: "R",
+    Level.DEPARTEMENT: "D",
+    Level.EPCI: "E",
+    Level.COMMUNE: "C",
+}
+# The main tree; an EPCI groups communes beside it, under a département.
+PARENT_LEVEL = {
+    Level.REGION: Level.NATION,
+    Level.DEPARTEMENT: Level.REGION,
+    Level.EPCI: Level.DEPARTEMENT,
+    Level.COMMUNE: Level.DEPARTEMENT,
+}
+
+
+class Territory(models.Model):
+    """A node of France's administrative tree, identified by its INSEE code."""
+
+    level = models.CharField(_("level"), max_length=12, choices=Level.choices)
+    code = models.CharField(_("INSEE code"), max_length=12)
+    name = models.CharField(_("name"), max_length=200)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    # "/NFR/R11/D75/C75056/": a subtree is every path starting with its root's path.
+    path = models.CharField(_("ancestry path"), max_length=80, unique=True)
+    epci = models.ForeignKey(
+        "self",
+        verbose_name=_("EPCI"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="member_communes",
+        limit_choices_to={"level": Level.EPCI},
+    )
+    geom = models.MultiPolygonField(_("boundary"), srid=settings.GEO_SRID)
+    display_geom = models.MultiPolygonField(
+        _("simplified boundary"), srid=settings.GEO_SRID, null=True, blank=True
+    )
+    population = models.PositiveIntegerField(_("population"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = TerritoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("territory")
+        verbose_name_plural = _("territories")
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level", "code"], name="territory_level_code"
+            ),
+            models.CheckConstraint(
+                condition=Q(geom__isvalid=True), name="territory_geom_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["path"],
+                name="territory_path_prefix",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            models.Index(fields=["level", "name"], name="territory_level_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def ancestors(self) -> TerritoryQuerySet:
+        """Every enclosing territory, nation first."""
+        return Territory.objects.ancestors_of(self)
+
+    def descendants(self) -> TerritoryQuerySet:
+        """Every territory strictly inside this one."""
+        return Territory.objects.within(self).exclude(pk=self.pk)
+
+    def departement(self) -> "Territory | None":
+        """The enclosing département (itself for a département), or None above it."""
+        if self.level == Level.DEPARTEMENT:
+            return self
+        return self.ancestors().filter(level=Level.DEPARTEMENT).first()

@@ -1,0 +1,76 @@
+from django.contrib.gis.geos import Point
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework_gis.pagination import GeoJsonPagination
+
+from territory.api.filters import TerritoryFilter
+from territory.api.serializers import TerritorySerializer, TerritorySummarySerializer
+from territory.models import Territory
+
+
+class TerritoryPagination(GeoJsonPagination):
+    page_size = 100
+    max_page_size = 500
+
+
+class TerritoryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """France's administrative boundaries (public reference data)."""
+
+    permission_classes = [AllowAny]
+    serializer_class = TerritorySerializer
+    pagination_class = TerritoryPagination
+    filterset_class = TerritoryFilter
+
+    def get_queryset(self):
+        return Territory.objects.select_related("parent").only(
+            "code",
+            "name",
+            "level",
+            "population",
+            "display_geom",
+            "path",
+            "parent__code",
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("lon", OpenApiTypes.DOUBLE, required=True),
+            OpenApiParameter("lat", OpenApiTypes.DOUBLE, required=True),
+        ],
+        responses=TerritorySummarySerializer(many=True),
+    )
+    @action(detail=False, url_path="at")
+    def at(self, request: Request) -> Response:
+        """The commune at a WGS84 point, then its ancestors up to the nation."""
+        point = _point_from(request.query_params)
+        commune = Territory.objects.communes().containing(point).first()
+        if commune is None:
+            raise NotFound(_("No commune of France at this point."))
+        chain = [commune, *reversed(list(commune.ancestors()))]
+        return Response(TerritorySummarySerializer(chain, many=True).data)
+
+
+def _point_from(params) -> Point:
+    errors = {}
+    values = {}
+    for name, low, high in (("lon", -180, 180), ("lat", -90, 90)):
+        try:
+            values[name] = float(params[name])
+        except (KeyError, ValueError):
+            errors[name] = _("A number is required.")
+            continue
+        if not low <= values[name] <= high:
+            errors[name] = _("Must be between %(low)s and %(high)s.") % {
+                "low": low,
+                "high": high,
+            }
+    if errors:
+        raise ValidationError(errors)
+    return Point(values["lon"], values["lat"], srid=4326)

@@ -1,0 +1,81 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from territory.cog import load_cog
+from territory.models import Level, Territory
+from territory.services import TerritoryImportError, import_files, import_reference
+from territory.sources import REFERENCE_DIR
+
+
+class Command(BaseCommand):
+    help = (
+        "Load France's territories: by default the shipped régions, départements, communes "
+        "(COG 2018 outlines mapped to COG 2026 codes) and EPCI; or any GDAL-readable FILE "
+        "(GeoJSON, GeoPackage, Shapefile..., any CRS) for one --level."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "files", nargs="*", type=Path, help="boundary files for --level"
+        )
+        parser.add_argument(
+            "--level", choices=[Level.REGION, Level.DEPARTEMENT, Level.COMMUNE]
+        )
+        parser.add_argument(
+            "--code-field", default="code", help="attribute holding the INSEE code"
+        )
+        parser.add_argument(
+            "--name-field", default="nom", help="attribute holding the name"
+        )
+        parser.add_argument(
+            "--cog",
+            type=Path,
+            default=REFERENCE_DIR / "cog",
+            help="folder of COG lists",
+        )
+        parser.add_argument(
+            "--source",
+            type=Path,
+            default=REFERENCE_DIR,
+            help="folder shaped like data/reference",
+        )
+        parser.add_argument(
+            "--departements", nargs="+", help="only the communes of these départements"
+        )
+        parser.add_argument(
+            "--if-empty", action="store_true", help="do nothing when territories exist"
+        )
+
+    def handle(self, *args, **options) -> None:
+        if options["if_empty"] and Territory.objects.communes().exists():
+            self.stdout.write("Territories already loaded; nothing to do.")
+            return
+        try:
+            reports = self._import(options)
+        except (TerritoryImportError, FileNotFoundError) as exc:
+            raise CommandError(f"Import refused, nothing was changed:\n{exc}") from exc
+        for report in reports:
+            self.stdout.write(report.summary())
+
+    def _import(self, options):
+        if options["files"]:
+            if not options["level"]:
+                raise CommandError("--level is required with files")
+            cog = load_cog(options["cog"])
+            return [
+                import_files(
+                    options["level"],
+                    options["files"],
+                    cog=cog,
+                    code_field=options["code_field"],
+                    name_field=options["name_field"],
+                )
+            ]
+        progress = lambda files: tqdm(files, desc="communes", unit="file", disable=None)  # noqa: E731
+        return import_reference(
+            departements=options["departements"],
+            source=options["source"],
+            progress=progress,
+        )

@@ -1,0 +1,121 @@
+"""Reading boundary files and COG lists, whatever their format or compression."""
+
+import contextlib
+import gzip
+import json
+import lzma
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.gis.gdal import (
+    DataSource,
+    GDALException,
+    OGRGeometry,
+    SpatialReference,
+)
+
+REFERENCE_DIR = Path(settings.BASE_DIR) / "data" / "reference"
+OPENERS = {".xz": lzma.open, ".gz": gzip.open}
+
+
+@dataclass
+class Feature:
+    number: int  # 1-based position in the file, for error messages
+    code: str
+    name: str
+    wkb: bytes
+
+
+class SourceError(Exception):
+    """A file that cannot be imported; the message names file, feature and reason."""
+
+
+@contextlib.contextmanager
+def plain_file(path: Path) -> Iterator[Path]:
+    """The file itself, or a decompressed temporary copy of a .xz / .gz file."""
+    opener = OPENERS.get(path.suffix)
+    if opener is None:
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="terrain-import-") as tmp:
+        target = Path(tmp) / path.stem
+        with opener(path, "rb") as src, target.open("wb") as dst:
+            shutil.copyfileobj(src, dst)
+        yield target
+
+
+def read_json(path: Path) -> object:
+    opener = OPENERS.get(path.suffix, open)
+    with opener(path, "rb") as handle:
+        return json.load(handle)
+
+
+def read_features(
+    path: Path, code_field: str = "code", name_field: str = "nom"
+) -> tuple[list[Feature], list[str]]:
+    """Every polygon feature of a GDAL-readable file, in WGS84, with its problems.
+
+    Returns (features, errors): nothing is half-read, the caller decides.
+    """
+    features: list[Feature] = []
+    errors: list[str] = []
+    with plain_file(path) as plain:
+        try:
+            layer = DataSource(str(plain))[0]
+        except (GDALException, IndexError) as exc:
+            raise SourceError(
+                f"{path}: cannot be read as a spatial file ({exc})"
+            ) from exc
+        to_wgs84 = _transform_to_wgs84(layer.srs)
+        for number, ogr_feature in enumerate(layer, start=1):
+            feature, error = _read_one(
+                ogr_feature, number, code_field, name_field, to_wgs84
+            )
+            if error:
+                errors.append(f"{path.name}: feature {number}: {error}")
+            else:
+                features.append(feature)
+    return features, errors
+
+
+def _transform_to_wgs84(srs: SpatialReference | None):
+    if srs is None:
+        return None  # GeoJSON without crs member is WGS84 by definition
+    if srs.srid == settings.GEO_SRID or srs.name in ("WGS 84", "WGS 84 (CRS84)"):
+        return None
+    return SpatialReference(settings.GEO_SRID)
+
+
+def _read_one(
+    ogr_feature, number, code_field, name_field, to_wgs84
+) -> tuple[Feature | None, str | None]:
+    fields = set(ogr_feature.fields)
+    code = (
+        str(ogr_feature.get(code_field) or "").strip() if code_field in fields else ""
+    )
+    if not code:
+        return None, f"no '{code_field}' value"
+    name = (
+        str(ogr_feature.get(name_field) or "").strip() if name_field in fields else ""
+    )
+    try:
+        geom: OGRGeometry | None = ogr_feature.geom
+    except GDALException:
+        geom = None
+    if geom is None or geom.empty:
+        return None, f"code {code}: no usable geometry"
+    if geom.geom_type.name not in (
+        "Polygon",
+        "MultiPolygon",
+        "Polygon25D",
+        "MultiPolygon25D",
+    ):
+        return None, f"code {code}: geometry is a {geom.geom_type.name}, not a polygon"
+    if to_wgs84 is not None:
+        geom.transform(to_wgs84)
+    geom.set_3d(False)
+    return Feature(number, code, name, bytes(geom.wkb)), None

@@ -1,0 +1,71 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/territories/"
+
+
+def test_list_is_geojson_with_a_count_and_filters_by_level_and_parent(client):
+    data = client.get(
+        URL, {"level": "commune", "parent": "92", "page_size": 500}
+    ).json()
+    assert data["type"] == "FeatureCollection"
+    assert data["count"] == 36
+    codes = {f["properties"]["code"] for f in data["features"]}
+    assert len(codes) == 36 and all(code.startswith("92") for code in codes)
+    first = data["features"][0]
+    assert first["geometry"]["type"] == "MultiPolygon"
+    assert first["properties"]["parent_code"] == "92"
+    assert len(first["bbox"]) == 4
+
+
+def test_parent_code_shared_by_two_levels_is_disambiguated_by_level(client):
+    # "93" is both a région (PACA) and a département (Seine-Saint-Denis).
+    departements = client.get(URL, {"level": "departement", "parent": "93"}).json()
+    assert {f["properties"]["code"] for f in departements["features"]} == {
+        "04",
+        "05",
+        "06",
+        "13",
+        "83",
+        "84",
+    }
+
+
+def test_list_is_paginated_and_uses_a_fixed_number_of_queries(client):
+    with CaptureQueriesContext(connection) as queries:
+        data = client.get(URL, {"level": "commune", "page_size": 50}).json()
+    assert len(data["features"]) == 50
+    assert data["next"] is not None
+    assert len(queries) == 2  # count + page, parents joined
+
+
+def test_search_by_name_ignores_accents_and_case_and_by_code(client):
+    by_name = client.get(URL, {"level": "commune", "q": "seVres"}).json()
+    assert [f["properties"]["code"] for f in by_name["features"]] == ["92072"]
+    by_code = client.get(URL, {"q": "2A004"}).json()
+    assert [f["properties"]["name"] for f in by_code["features"]] == ["Ajaccio"]
+
+
+def test_unknown_level_is_refused_with_the_field_named(client):
+    response = client.get(URL, {"level": "canton"})
+    assert response.status_code == 400
+    assert "level" in response.json()
+
+
+def test_at_answers_the_commune_and_its_ancestors(client):
+    data = client.get(URL + "at/", {"lon": 2.2399, "lat": 48.8352}).json()
+    assert [(t["level"], t["code"]) for t in data] == [
+        ("commune", "92012"),
+        ("departement", "92"),
+        ("region", "11"),
+        ("nation", "FR"),
+    ]
+
+
+def test_at_outside_france_is_404_and_bad_numbers_name_the_field(client):
+    assert client.get(URL + "at/", {"lon": 92.15, "lat": 21.2}).status_code == 404
+    response = client.get(URL + "at/", {"lon": "east", "lat": 95})
+    assert response.status_code == 400
+    assert set(response.json()) == {"lon", "lat"}
