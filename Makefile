@@ -14,7 +14,7 @@ DEV_ENV = DATABASE_URL="$(DB_URL)" DEBUG=1
 PROD_ENV = DATABASE_URL="$(DB_URL)" DEBUG=0 ALLOWED_HOSTS=terrain.example.org \
 	SECRET_KEY="check-deploy-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=')"
 
-.PHONY: help run test setup system database venv migrate data lint check pytest lock
+.PHONY: help run test setup system database venv migrate data demo lint check pytest lock
 
 help:
 	@echo "make run   set everything up and serve http://127.0.0.1:8000"
@@ -42,7 +42,10 @@ migrate: setup
 data: migrate
 	@$(DEV_ENV) $(PY) manage.py import_territories --if-empty
 
-run: data
+demo: data
+	@$(DEV_ENV) DEMO_DATA_ENABLED=1 $(PY) manage.py load_demo
+
+run: demo
 	@echo "Serving http://127.0.0.1:8000 (Ctrl-C stops)"
 	@$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 

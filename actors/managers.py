@@ -1,4 +1,10 @@
 from django.contrib.auth.base_user import BaseUserManager
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from actors.roles import Role
+from actors.scope import paths_q, scope_of
 
 
 class UserManager(BaseUserManager):
@@ -22,3 +28,43 @@ class UserManager(BaseUserManager):
     def create_superuser(self, email: str, password: str | None = None, **extra):
         extra.update(is_staff=True, is_superuser=True)
         return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username):
+        return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Lists scoped by territory. Subclasses name their Territory FK in `scope_field`."""
+
+    scope_field = "commune"
+
+    def visible_to(self, user) -> "ScopedQuerySet":
+        q = paths_q(self.scope_field, scope_of(user).read_paths())
+        return self.filter(q) if q is not None else self.none()
+
+    def editable_by(self, user, minimum: str = Role.CONTRIBUTOR) -> "ScopedQuerySet":
+        q = paths_q(self.scope_field, scope_of(user).write_paths(minimum))
+        return self.filter(q) if q is not None else self.none()
+
+
+class GrantQuerySet(models.QuerySet):
+    def active(self, at=None) -> "GrantQuerySet":
+        at = at or timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=at)
+        )
+
+    def managed_by(self, user) -> "GrantQuerySet":
+        """Grants an admin may see and revoke: inside their local_admin scope."""
+        q = paths_q("territory", scope_of(user).write_paths(Role.LOCAL_ADMIN))
+        return self.filter(q) if q is not None else self.none()
+
+
+class AccessRequestQuerySet(models.QuerySet):
+    def pending(self) -> "AccessRequestQuerySet":
+        return self.filter(status="pending")
+
+    def decidable_by(self, user) -> "AccessRequestQuerySet":
+        """Requests for a territory inside the admin's local_admin scope."""
+        q = paths_q("territory", scope_of(user).write_paths(Role.LOCAL_ADMIN))
+        return self.filter(q) if q is not None else self.none()

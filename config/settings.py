@@ -5,6 +5,7 @@ secure. `make run` and `make test` set DEBUG=1 for local work.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -51,6 +52,8 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "django.contrib.postgres",
     "rest_framework",
+    "rest_framework.authtoken",
+    "axes",
     "rest_framework_gis",
     "django_filters",
     "drf_spectacular",
@@ -72,6 +75,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "actors.middleware.SessionLifetimeMiddleware",
+    "actors.middleware.CharterMiddleware",
+    # Last, as django-axes requires.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -110,6 +117,8 @@ GEO_SRID = 4326
 
 AUTH_USER_MODEL = "actors.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses logins during a lockout.
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -121,6 +130,42 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+LOGIN_URL = "actors:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+# Brute force: 5 failures on one account lock it for 15 minutes.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+# Sessions end after 30 minutes idle (renewed on each request) and 12 hours in all.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", "1800"))
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ABSOLUTE_SECONDS = int(
+    os.environ.get("SESSION_ABSOLUTE_SECONDS", str(12 * 3600))
+)
+SESSION_COOKIE_HTTPONLY = True
+
+# Usage charter: raising the version asks every user to accept it again.
+CHARTER_VERSION = 1
+
+# Account lifecycle (GDPR), in days; see actors/lifecycle.py.
+ACCOUNT_INACTIVE_DAYS = 182
+ACCOUNT_DEACTIVATE_AFTER_WARNING_DAYS = 30
+ACCOUNT_ANONYMISE_AFTER_DEACTIVATION_DAYS = 182
+ACCESS_REQUEST_REMINDER_DAYS = (3, 10)
+
+# Absolute links in e-mails.
+SITE_URL = os.environ.get(
+    "SITE_URL", "http://127.0.0.1:8000" if DEBUG else "https://terrain.example.org"
+)
+
+# Demo accounts and data: only where explicitly asked for (`make run` does).
+DEMO_DATA_ENABLED = env_bool("DEMO_DATA_ENABLED")
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
@@ -165,6 +210,8 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: its WWW-Authenticate header makes bad credentials a 401.
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
@@ -199,6 +246,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # Debian bookworm ships GDAL 3.6, which cannot block file/network access from a

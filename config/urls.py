@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from actors import views as actor_views
 from maps.views import healthz, home
 
 urlpatterns = [
@@ -9,6 +10,9 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("accounts/", include("actors.urls")),
+    path("directory/", actor_views.directory, name="directory"),
     path("api/v1/", include("territory.api.urls")),
+    path("api/v1/", include("actors.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]

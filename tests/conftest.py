@@ -13,3 +13,9 @@ TEST_DEPARTEMENTS = ["13", "2A", "974", "92"]
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         import_reference(departements=TEST_DEPARTEMENTS)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # PBKDF2's deliberate slowness is for production, not for hundreds of test logins.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

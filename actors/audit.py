@@ -1,0 +1,28 @@
+"""The audit log: one call per decision, write, export or sensitive read."""
+
+from actors.models import AuditEvent
+
+
+def client_ip(request) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR")
+
+
+def record(
+    action: str, *, actor=None, target=None, request=None, **details
+) -> AuditEvent:
+    actor = (
+        actor
+        if actor is not None and getattr(actor, "is_authenticated", False)
+        else None
+    )
+    return AuditEvent.objects.create(
+        action=action,
+        actor=actor,
+        actor_email=actor.email if actor else details.pop("actor_email", ""),
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        details={key: str(value) for key, value in details.items()},
+        ip_address=client_ip(request),
+    )

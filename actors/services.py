@@ -1,0 +1,347 @@
+"""Writes about people and access. Each is atomic, audited, and mails on commit."""
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
+
+from actors.audit import record
+from actors.models import AccessRequest, AccessRequestStatus, Grant, Organization, User
+from actors.roles import Role, rank
+from actors.scope import forget_scope, scope_of
+from territory.models import Level, Territory
+
+VERIFY_SALT = "actors.access-request.verify"
+VERIFY_MAX_AGE = timedelta(days=3)
+
+
+def mail(to: list[str], template: str, context: dict) -> None:
+    """Send a plain-text mail after the transaction commits (never for a rollback)."""
+    subject = render_to_string(f"actors/mail/{template}_subject.txt", context).strip()
+    body = render_to_string(f"actors/mail/{template}.txt", context)
+    recipients = sorted(set(to))
+    if recipients:
+        transaction.on_commit(lambda: send_mail(subject, body, None, recipients))
+
+
+def absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+# --- account requests -------------------------------------------------------
+
+
+@transaction.atomic
+def request_access(data: dict, *, request=None) -> AccessRequest:
+    """Record a request and send the e-mail verification link."""
+    if data.get("role") == Role.SUPERADMIN:
+        raise ValidationError({"role": _("This role cannot be requested.")})
+    access_request = AccessRequest(**data)
+    access_request.email = access_request.email.lower()
+    access_request.full_clean()
+    access_request.save()
+    token = signing.dumps({"id": access_request.pk}, salt=VERIFY_SALT)
+    link = absolute(reverse("actors:verify-request", args=[token]))
+    mail(
+        [access_request.email],
+        "verify_email",
+        {"request": access_request, "link": link},
+    )
+    record(
+        "access_request.created",
+        target=access_request,
+        request=request,
+        actor_email=access_request.email,
+    )
+    return access_request
+
+
+@transaction.atomic
+def verify_access_request(token: str, *, request=None) -> AccessRequest:
+    """Confirm the e-mail address; the request then goes to the admins who cover it."""
+    try:
+        payload = signing.loads(token, salt=VERIFY_SALT, max_age=VERIFY_MAX_AGE)
+    except signing.BadSignature as exc:
+        raise ValidationError(
+            _("This verification link is invalid or has expired.")
+        ) from exc
+    access_request = AccessRequest.objects.select_for_update().get(pk=payload["id"])
+    if access_request.status == AccessRequestStatus.UNVERIFIED:
+        access_request.status = AccessRequestStatus.PENDING
+        access_request.verified_at = timezone.now()
+        access_request.save(update_fields=["status", "verified_at"])
+        notify_reviewers(access_request, "new_request")
+        record(
+            "access_request.verified",
+            target=access_request,
+            request=request,
+            actor_email=access_request.email,
+        )
+    return access_request
+
+
+def reviewers_of(territory: Territory) -> list[User]:
+    """Local admins of the nearest covering level: département, else région, else national."""
+    grants = (
+        Grant.objects.active()
+        .filter(
+            user__is_active=True,
+            role__in=[Role.LOCAL_ADMIN, Role.NATIONAL, Role.SUPERADMIN],
+        )
+        .select_related("user", "territory")
+    )
+    covering = [g for g in grants if territory.path.startswith(g.territory.path)]
+    for level in (Level.DEPARTEMENT, Level.REGION):
+        users = [
+            g.user
+            for g in covering
+            if g.role == Role.LOCAL_ADMIN and g.territory.level == level
+        ]
+        if users:
+            return users
+    return [g.user for g in covering if g.role in (Role.NATIONAL, Role.SUPERADMIN)]
+
+
+def notify_reviewers(access_request: AccessRequest, template: str) -> None:
+    link = absolute(reverse("actors:request-detail", args=[access_request.pk]))
+    emails = [u.email for u in reviewers_of(access_request.territory)]
+    mail(emails, template, {"request": access_request, "link": link})
+
+
+def grant_refusal(
+    acting_user, role: str, territory: Territory, target_user=None
+) -> str | None:
+    """Why acting_user may not grant this role here, or None when allowed."""
+    scope = scope_of(acting_user)
+    acting_role = scope.role_at(territory.path)
+    if acting_role is None or rank(acting_role) < rank(Role.LOCAL_ADMIN):
+        return _("You are not an administrator of this territory.")
+    if rank(role) > rank(acting_role):
+        return _("You cannot grant a role above your own.")
+    if rank(role) >= rank(Role.LOCAL_ADMIN) and rank(acting_role) < rank(Role.NATIONAL):
+        return _("Only national administrators can grant the local administrator role.")
+    if target_user is not None and target_user.pk == acting_user.pk:
+        return _("You cannot change your own access.")
+    return None
+
+
+@transaction.atomic
+def approve_access_request(
+    access_request: AccessRequest,
+    *,
+    acting_user,
+    territory: Territory | None = None,
+    role: str | None = None,
+    request=None,
+) -> Grant:
+    """Approve, possibly narrowed to a sub-territory or a lower role; mail the requester."""
+    access_request = AccessRequest.objects.select_for_update().get(pk=access_request.pk)
+    _check_decidable(access_request, acting_user)
+    territory = territory or access_request.territory
+    role = role or access_request.role
+    if not territory.path.startswith(access_request.territory.path):
+        raise ValidationError(
+            {"territory": _("Approval can only narrow the requested territory.")}
+        )
+    if rank(role) > rank(access_request.role):
+        raise ValidationError(
+            {"role": _("Approval can only lower the requested role.")}
+        )
+    user = _user_for(access_request)
+    refusal = grant_refusal(acting_user, role, territory, user)
+    if refusal:
+        raise PermissionDenied(refusal)
+    grant = Grant.objects.create(
+        user=user, role=role, territory=territory, granted_by=acting_user
+    )
+    access_request.status = AccessRequestStatus.APPROVED
+    access_request.decided_by, access_request.decided_at, access_request.grant = (
+        acting_user,
+        timezone.now(),
+        grant,
+    )
+    access_request.save()
+    record(
+        "access_request.approved",
+        actor=acting_user,
+        target=access_request,
+        request=request,
+        role=role,
+        territory=territory.code,
+    )
+    record(
+        "grant.created",
+        actor=acting_user,
+        target=grant,
+        request=request,
+        user=user.email,
+        role=role,
+        territory=territory.code,
+    )
+    mail(
+        [user.email],
+        "approved",
+        {"request": access_request, "grant": grant, "link": _password_link(user)},
+    )
+    return grant
+
+
+@transaction.atomic
+def reject_access_request(
+    access_request: AccessRequest, *, acting_user, reason: str, request=None
+) -> AccessRequest:
+    access_request = AccessRequest.objects.select_for_update().get(pk=access_request.pk)
+    _check_decidable(access_request, acting_user)
+    if not reason.strip():
+        raise ValidationError(
+            {"decision_reason": _("A reason is required to reject a request.")}
+        )
+    access_request.status = AccessRequestStatus.REJECTED
+    access_request.decided_by, access_request.decided_at = acting_user, timezone.now()
+    access_request.decision_reason = reason.strip()
+    access_request.save()
+    record(
+        "access_request.rejected",
+        actor=acting_user,
+        target=access_request,
+        request=request,
+        reason=reason,
+    )
+    mail([access_request.email], "rejected", {"request": access_request})
+    return access_request
+
+
+def _check_decidable(access_request: AccessRequest, acting_user) -> None:
+    if access_request.status != AccessRequestStatus.PENDING:
+        raise ValidationError(
+            _("This request has already been decided or is not verified.")
+        )
+    if (
+        not AccessRequest.objects.decidable_by(acting_user)
+        .filter(pk=access_request.pk)
+        .exists()
+    ):
+        raise PermissionDenied(_("This request is outside your territory."))
+
+
+def _user_for(access_request: AccessRequest) -> User:
+    user = User.objects.filter(email__iexact=access_request.email).first()
+    organization = access_request.organization or _new_organization(access_request)
+    if user is None:
+        user = User.objects.create_user(
+            email=access_request.email,
+            first_name=access_request.first_name,
+            last_name=access_request.last_name,
+            organization=organization,
+        )  # no password yet: the approval mail holds a link to choose one
+    return user
+
+
+def _new_organization(access_request: AccessRequest) -> Organization | None:
+    if not access_request.new_organization_name:
+        return None
+    organization, _created = Organization.objects.get_or_create(
+        name=access_request.new_organization_name,
+        territory=access_request.territory,
+        defaults={"kind": access_request.new_organization_kind or "other"},
+    )
+    return organization
+
+
+def _password_link(user: User) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    return absolute(
+        reverse(
+            "actors:password-set", args=[uid, default_token_generator.make_token(user)]
+        )
+    )
+
+
+# --- grants and sessions ----------------------------------------------------
+
+
+@transaction.atomic
+def grant_access(
+    user: User,
+    *,
+    role: str,
+    territory: Territory,
+    acting_user,
+    expires_at=None,
+    request=None,
+) -> Grant:
+    refusal = grant_refusal(acting_user, role, territory, user)
+    if refusal:
+        raise PermissionDenied(refusal)
+    grant = Grant.objects.create(
+        user=user,
+        role=role,
+        territory=territory,
+        expires_at=expires_at,
+        granted_by=acting_user,
+    )
+    record(
+        "grant.created",
+        actor=acting_user,
+        target=grant,
+        request=request,
+        user=user.email,
+        role=role,
+        territory=territory.code,
+    )
+    forget_scope(user)
+    return grant
+
+
+@transaction.atomic
+def revoke_grant(grant: Grant, *, acting_user, request=None) -> Grant:
+    """End a grant; the holder's sessions and API tokens end with it."""
+    refusal = grant_refusal(acting_user, grant.role, grant.territory, grant.user)
+    if refusal:
+        raise PermissionDenied(refusal)
+    grant.revoked_at, grant.revoked_by = timezone.now(), acting_user
+    grant.save(update_fields=["revoked_at", "revoked_by"])
+    end_sessions(grant.user)
+    record(
+        "grant.revoked",
+        actor=acting_user,
+        target=grant,
+        request=request,
+        user=grant.user.email,
+        role=grant.role,
+    )
+    return grant
+
+
+def end_sessions(user: User) -> None:
+    """Rotating the stamp invalidates every session hash; tokens are deleted."""
+    user.security_stamp = uuid.uuid4()
+    user.save(update_fields=["security_stamp"])
+    Token.objects.filter(user=user).delete()
+    forget_scope(user)
+
+
+@transaction.atomic
+def accept_charter(user: User, *, request=None) -> None:
+    user.charter_version = settings.CHARTER_VERSION
+    user.charter_accepted_at = timezone.now()
+    user.save(update_fields=["charter_version", "charter_accepted_at"])
+    record(
+        "charter.accepted",
+        actor=user,
+        target=user,
+        request=request,
+        version=settings.CHARTER_VERSION,
+    )

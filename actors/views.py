@@ -1,0 +1,203 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from actors import services
+from actors.forms import AccessRequestForm, ApproveForm, CharterForm, RejectForm
+from actors.models import AccessRequest, Grant, Organization, User
+from actors.scope import scope_of
+
+
+@require_http_methods(["GET", "POST"])
+def request_access(request: HttpRequest) -> HttpResponse:
+    form = AccessRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_access(form.request_data(), request=request)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return render(
+                request,
+                "actors/request_sent.html",
+                {"email": form.cleaned_data["email"]},
+            )
+    return render(request, "actors/request_form.html", {"form": form})
+
+
+def verify_request(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        access_request = services.verify_access_request(token, request=request)
+    except ValidationError as exc:
+        return render(
+            request,
+            "actors/request_verified.html",
+            {"error": exc.messages[0]},
+            status=400,
+        )
+    return render(
+        request, "actors/request_verified.html", {"access_request": access_request}
+    )
+
+
+@login_required
+@permission_required("actors.review_accessrequest", raise_exception=True)
+def request_queue(request: HttpRequest) -> HttpResponse:
+    pending = (
+        AccessRequest.objects.pending()
+        .decidable_by(request.user)
+        .select_related("territory", "organization")
+    )
+    return render(request, "actors/request_queue.html", {"requests": pending})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    access_request = get_object_or_404(
+        AccessRequest.objects.decidable_by(request.user).select_related(
+            "territory", "organization"
+        ),
+        pk=pk,
+    )
+    approve_form = ApproveForm(
+        request.POST if request.POST.get("action") == "approve" else None
+    )
+    reject_form = RejectForm(
+        request.POST if request.POST.get("action") == "reject" else None
+    )
+    if request.method == "POST":
+        done = _decide(request, access_request, approve_form, reject_form)
+        if done:
+            return redirect("actors:request-queue")
+    context = {
+        "access_request": access_request,
+        "approve_form": approve_form,
+        "reject_form": reject_form,
+    }
+    return render(request, "actors/request_detail.html", context)
+
+
+def _decide(request, access_request, approve_form, reject_form) -> bool:
+    form = approve_form if request.POST.get("action") == "approve" else reject_form
+    if not form.is_valid():
+        return False
+    try:
+        if form is approve_form:
+            data = approve_form.cleaned_data
+            services.approve_access_request(
+                access_request,
+                acting_user=request.user,
+                territory=data["territory"],
+                role=data["role"] or None,
+                request=request,
+            )
+            messages.success(
+                request, _("Request approved; the requester has been told by e-mail.")
+            )
+        else:
+            services.reject_access_request(
+                access_request,
+                acting_user=request.user,
+                reason=reject_form.cleaned_data["reason"],
+                request=request,
+            )
+            messages.success(
+                request, _("Request rejected; the requester has been told by e-mail.")
+            )
+    except (ValidationError, PermissionDenied) as exc:
+        form.add_error(
+            None, exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+        )
+        return False
+    return True
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def charter(request: HttpRequest) -> HttpResponse:
+    form = CharterForm(request.POST or None)
+    next_url = request.GET.get("next") or request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}
+    ):
+        next_url = "/"
+    if request.method == "POST" and form.is_valid():
+        services.accept_charter(request.user, request=request)
+        return redirect(next_url)
+    return render(request, "actors/charter.html", {"form": form, "next": next_url})
+
+
+@login_required
+def grants(request: HttpRequest) -> HttpResponse:
+    managed = (
+        Grant.objects.active()
+        .managed_by(request.user)
+        .select_related("user", "territory", "granted_by")
+    )
+    return render(request, "actors/grants.html", {"grants": managed})
+
+
+@login_required
+@require_POST
+def revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    grant = get_object_or_404(Grant.objects.active().managed_by(request.user), pk=pk)
+    try:
+        services.revoke_grant(grant, acting_user=request.user, request=request)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Access revoked; the user's sessions have ended."))
+    return redirect("actors:grants")
+
+
+@login_required
+def directory(request: HttpRequest) -> HttpResponse:
+    """Organizations working in or above the user's territories, with members' roles."""
+    paths = scope_of(request.user).read_paths()
+    inside = Q()
+    for path in paths:
+        inside |= Q(territory__path__startswith=path) | Q(
+            territory__path__in=_ancestor_paths(path)
+        )
+    organizations = (
+        Organization.objects.filter(inside)
+        .select_related("territory")
+        .prefetch_related(
+            Prefetch(
+                "members",
+                queryset=User.objects.filter(is_active=True).prefetch_related(
+                    Prefetch(
+                        "grants",
+                        queryset=Grant.objects.active().select_related("territory"),
+                    )
+                ),
+            )
+        )
+        if paths
+        else Organization.objects.none()
+    )
+    return render(request, "actors/directory.html", {"organizations": organizations})
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    from territory.managers import ancestor_paths
+
+    return ancestor_paths(path)
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "actors/login.html"
+    redirect_authenticated_user = True
+
+
+class PasswordSetView(auth_views.PasswordResetConfirmView):
+    template_name = "actors/password_set.html"
+    success_url = "/accounts/login/"

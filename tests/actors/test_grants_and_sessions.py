@@ -1,0 +1,133 @@
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from actors.models import AuditEvent, Grant
+from actors.roles import Role
+from actors.services import grant_access, revoke_grant
+from tests.factories import PASSWORD, territory, user_with
+
+pytestmark = pytest.mark.django_db
+
+
+def test_local_admin_cannot_extend_their_own_grant():
+    admin = user_with(Role.LOCAL_ADMIN, "92")
+    with pytest.raises(PermissionDenied):
+        grant_access(
+            admin,
+            role=Role.LOCAL_ADMIN,
+            territory=territory("92012"),
+            acting_user=admin,
+        )
+    with pytest.raises(PermissionDenied):
+        grant_access(
+            admin, role=Role.CONTRIBUTOR, territory=territory("13"), acting_user=admin
+        )
+
+
+def test_local_admin_cannot_grant_outside_their_scope_or_above_their_role():
+    admin = user_with(Role.LOCAL_ADMIN, "92")
+    someone = user_with(Role.OBSERVER, "92012")
+    with pytest.raises(PermissionDenied):
+        grant_access(
+            someone,
+            role=Role.CONTRIBUTOR,
+            territory=territory("13055"),
+            acting_user=admin,
+        )
+    with pytest.raises(PermissionDenied):
+        grant_access(
+            someone, role=Role.NATIONAL, territory=territory("92012"), acting_user=admin
+        )
+    grant = grant_access(
+        someone, role=Role.CONTRIBUTOR, territory=territory("92012"), acting_user=admin
+    )
+    assert grant.granted_by == admin
+
+
+def test_revoking_a_grant_ends_sessions_and_tokens(client):
+    admin = user_with(Role.LOCAL_ADMIN, "92")
+    member = user_with(Role.CONTRIBUTOR, "92012")
+    assert (
+        client.post(
+            "/accounts/login/", {"username": member.email, "password": PASSWORD}
+        ).status_code
+        == 302
+    )
+    token = client.post(
+        "/api/v1/auth/token", {"email": member.email, "password": PASSWORD}
+    ).json()["token"]
+    assert client.get("/api/v1/me").status_code == 200
+    revoke_grant(member.grants.get(), acting_user=admin)
+    assert client.get("/api/v1/me").status_code == 401  # the session is gone
+    assert not Token.objects.filter(key=token).exists()
+    assert (
+        client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Token {token}").status_code == 401
+    )
+    assert AuditEvent.objects.filter(action="grant.revoked").count() == 1
+
+
+def test_expired_grant_gives_no_scope(client):
+    member = user_with(Role.CONTRIBUTOR, "92012")
+    Grant.objects.filter(user=member).update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )
+    client.force_login(member)
+    assert client.get("/api/v1/me").json()["read_territories"] == []
+
+
+def test_token_endpoint_and_me_with_token():
+    from rest_framework.test import APIClient
+
+    member = user_with(Role.CONTRIBUTOR, "13055")
+    api = APIClient()
+    bad = api.post(
+        "/api/v1/auth/token",
+        {"email": member.email, "password": "wrong"},
+        format="json",
+    )
+    assert bad.status_code == 400
+    token = api.post(
+        "/api/v1/auth/token",
+        {"email": member.email, "password": PASSWORD},
+        format="json",
+    ).json()["token"]
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    me = api.get("/api/v1/me").json()
+    assert me["email"] == member.email
+    assert me["read_territories"] == ["13"]
+    assert me["write_territories"] == ["13055"]
+
+
+def test_five_failed_logins_lock_the_account_for_a_while(client):
+    member = user_with(Role.CONTRIBUTOR, "13055")
+    for _ in range(5):
+        client.post("/accounts/login/", {"username": member.email, "password": "wrong"})
+    response = client.post(
+        "/accounts/login/", {"username": member.email, "password": PASSWORD}
+    )
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_audit_events_are_append_only():
+    member = user_with(Role.CONTRIBUTOR, "13055")
+    from actors.audit import record
+
+    event = record("test.action", actor=member)
+    event.action = "changed"
+    with pytest.raises(ValueError, match="append-only"):
+        event.save()
+    with pytest.raises(ValueError, match="append-only"):
+        event.delete()
+
+
+def test_a_new_charter_version_asks_again(client, settings):
+    member = user_with(Role.CONTRIBUTOR, "13055")
+    client.force_login(member)
+    assert client.get("/directory/").status_code == 200
+    settings.CHARTER_VERSION = 2
+    assert client.get("/directory/").url.startswith("/accounts/charter/")
