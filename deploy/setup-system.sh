@@ -3,8 +3,9 @@
 # PostgreSQL/PostGIS are skipped when DATABASE_URL points elsewhere.
 set -euo pipefail
 
-# chromium: the browser tests drive Debian's Chromium through Playwright.
-packages=(python3 python3-venv gdal-bin gettext ca-certificates chromium)
+# chromium: the browser tests drive Debian's Chromium through Playwright, whose
+# bundled node driver needs libatomic1.
+packages=(python3 python3-venv gdal-bin gettext ca-certificates chromium libatomic1)
 [ -z "${DATABASE_URL:-}" ] && packages+=(postgresql postgresql-contrib)
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
