@@ -253,3 +253,6 @@ LOGGING = {
 # spatial reference. We only build SRS from integer EPSG codes and read local files
 # chosen by an operator, so the check's concern does not apply; revisit on GDAL 3.9+.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# Declaring a site this close (metres) to an open one asks to confirm it is not a duplicate.
+SITE_DUPLICATE_METRES = 200

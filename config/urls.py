@@ -14,5 +14,6 @@ urlpatterns = [
     path("directory/", actor_views.directory, name="directory"),
     path("api/v1/", include("territory.api.urls")),
     path("api/v1/", include("actors.api.urls")),
+    path("api/v1/", include("sites.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]

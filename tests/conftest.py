@@ -1,12 +1,13 @@
-"""Shared fixtures: a real PostGIS test database holding two or three départements."""
+"""Shared fixtures: a real PostGIS test database holding a few départements."""
 
 import pytest
 
 from territory.services import import_reference
 
-# Marseille (13), Corse-du-Sud (2A) and La Réunion (974): mainland, a non-numeric
-# code and overseas, without loading all of France.
-TEST_DEPARTEMENTS = ["13", "2A", "974", "92"]
+# Bouches-du-Rhône (13), Corse-du-Sud (2A), La Réunion (974), and two départements of
+# one région, Hauts-de-Seine (92) and Seine-Saint-Denis (93, with a 2025 merger):
+# mainland, a non-numeric code, overseas, neighbours; not all of France.
+TEST_DEPARTEMENTS = ["13", "2A", "974", "92", "93"]
 
 
 @pytest.fixture(scope="session")

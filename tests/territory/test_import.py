@@ -9,6 +9,7 @@ from territory.cog import load_cog
 from territory.models import Level, Territory
 from territory.services import TerritoryImportError, import_files, import_reference
 from territory.sources import REFERENCE_DIR, read_json
+from tests.conftest import TEST_DEPARTEMENTS
 
 pytestmark = pytest.mark.django_db
 COG = REFERENCE_DIR / "cog"
@@ -34,12 +35,17 @@ def test_counts_equal_the_files_counts():
     assert Territory.objects.of_level(Level.DEPARTEMENT).count() == feature_count(
         REFERENCE_DIR / "departements.geojson.xz"
     )
-    # 13 and 92 have no commune merged since 2018; 2A and 974 neither.
-    expected = sum(
-        feature_count(REFERENCE_DIR / "communes" / f"{d}.geojson.xz")
-        for d in ("13", "2A", "974", "92")
-    )
-    assert Territory.objects.communes().count() == expected
+    cog = load_cog(COG)
+    current_codes = {
+        cog.current_code(feature["properties"]["code"])
+        for departement in TEST_DEPARTEMENTS
+        for feature in read_json(
+            REFERENCE_DIR / "communes" / f"{departement}.geojson.xz"
+        )["features"]
+    }
+    assert Territory.objects.communes().count() == len(current_codes)
+    # 93059 merged into 93066 in 2025: one commune fewer than the 2018 file's 40.
+    assert Territory.objects.communes().filter(parent__code="93").count() == 39
     assert Territory.objects.of_level(Level.NATION).get().code == "FR"
 
 
@@ -79,7 +85,7 @@ def test_ancestors_go_from_the_nation_down():
 
 def test_reimport_changes_nothing():
     before = snapshot()
-    reports = import_reference(departements=["13", "2A", "974", "92"])
+    reports = import_reference(departements=TEST_DEPARTEMENTS)
     assert snapshot() == before
     assert all(r.created == 0 and r.updated == 0 for r in reports)
 

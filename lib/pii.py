@@ -1,0 +1,134 @@
+"""Find personal data (e-mail, phone, French NIR, IBAN) in free text.
+
+Meant to warn users before they save notes that should not hold personal data, so
+findings carry a masked excerpt only: the warning must not spread the value itself.
+"""
+
+import re
+from dataclasses import dataclass
+
+# Separators people type between digit groups; \u00a0 comes from word processors.
+SEP = r"[ .\-\u00a0]"
+
+EMAIL = re.compile(
+    r"(?<![\w.%+-])[\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])"
+)
+
+# 0X XX XX XX XX; the back-reference keeps one separator throughout, so that
+# dates and lists of small numbers do not line up as a phone number.
+FRENCH_PHONE = re.compile(
+    rf"(?<![\w+])0[1-9](?P<sep>{SEP}?)\d{{2}}(?:(?P=sep)\d{{2}}){{3}}(?!\d)"
+)
+
+# +<country> then digit groups, "(0)" or "(555)" included; 0033 is the French way
+# of dialling +33. The national part's length is checked in code.
+INTERNATIONAL_PHONE = re.compile(
+    rf"(?<![\w+])(?P<cc>\+\d{{1,3}}|0033)(?:{SEP}?(?:\(\d{{1,4}}\)|\d{{1,4}}))+(?!\d)"
+)
+
+# Sex, year, month, département (2A/2B for Corsica), commune, order, optional key.
+# Months 20-42 and 50-99 exist: incomplete civil status, provisional numbers.
+SPACE = r"[ \u00a0]"
+NIR = re.compile(
+    rf"(?<!\w)(?P<head>[1-478](?P<s1>{SPACE}?)\d{{2}}(?P<s2>{SPACE}?)"
+    rf"(?:0[1-9]|1[0-2]|[23]\d|4[0-2]|[5-9]\d)(?P<s3>{SPACE}?)(?:\d{{2}}|2[AB])"
+    rf"(?P<s4>{SPACE}?)\d{{3}}(?P<s5>{SPACE}?)\d{{3}})(?:{SPACE}?(?P<key>\d{{2}}))?(?!\w)"
+)
+
+# Country code, check digits, then 11-30 alphanumerics, optionally in groups of 4.
+IBAN = re.compile(
+    r"(?<!\w)[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?!\w)"
+)
+
+LABELS = {
+    "email": "an e-mail address",
+    "phone": "a phone number",
+    "nir": "a social security number",
+    "iban": "a bank account number (IBAN)",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    excerpt: str  # masked: safe to show or log
+
+
+def find_personal_data(text: str) -> list[Finding]:
+    # Checked values (IBAN, NIR) go first: they are the most certain, and their
+    # digits must not be reported again as a phone number.
+    candidates = [
+        *(("iban", m.start(), m.end()) for m in IBAN.finditer(text) if _is_iban(m[0])),
+        *_nirs(text),
+        *(("email", m.start(), m.end()) for m in EMAIL.finditer(text)),
+        *(("phone", m.start(), m.end()) for m in FRENCH_PHONE.finditer(text)),
+        *(
+            ("phone", m.start(), m.end())
+            for m in INTERNATIONAL_PHONE.finditer(text)
+            if _is_international_phone(m)
+        ),
+    ]
+    kept: list[tuple[str, int, int]] = []
+    for kind, start, end in candidates:
+        if all(end <= s or start >= e for _, s, e in kept):
+            kept.append((kind, start, end))
+    return [
+        Finding(kind, _mask(kind, text[s:e]))
+        for kind, s, e in sorted(kept, key=lambda k: k[1])
+    ]
+
+
+def describe(findings: list[Finding]) -> str:
+    if not findings:
+        return "no personal data"
+    return ", ".join(f"{LABELS[f.kind]} ({f.excerpt})" for f in findings)
+
+
+def _nirs(text: str) -> list[tuple[str, int, int]]:
+    found = []
+    for m in NIR.finditer(text):
+        if m["key"] and _nir_key(m["head"]) == int(m["key"]):
+            found.append(("nir", m.start(), m.end()))
+        # Without a valid key, 13 digits are too common (references, phone logs...):
+        # only the NIR's own spacing makes them credible.
+        elif all(m[f"s{i}"] for i in range(1, 6)):
+            found.append(("nir", m.start(), m.start("head") + len(m["head"])))
+    return found
+
+
+def _nir_key(head: str) -> int:
+    # The key is computed on a number: Corsica's 2A and 2B count as 19 and 18.
+    digits = re.sub(r"\s", "", head).replace("2A", "19").replace("2B", "18")
+    return 97 - int(digits) % 97
+
+
+def _is_iban(value: str) -> bool:
+    compact = value.replace(" ", "")
+    if not 15 <= len(compact) <= 34:
+        return False
+    # ISO 13616: move the first four characters to the end, letters become 10-35,
+    # and the whole number must leave 1 modulo 97.
+    rearranged = compact[4:] + compact[:4]
+    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+
+
+def _is_international_phone(m: re.Match[str]) -> bool:
+    national = re.sub(r"\D", "", m[0][m.end("cc") - m.start() :])
+    return 8 <= len(national) <= 14
+
+
+def _mask(kind: str, value: str) -> str:
+    if kind == "email":
+        domain = value.rsplit("@", 1)[1]
+        return f"{value[0]}***@{domain}"
+    head, tail = {"phone": (2, 2), "nir": (1, 2), "iban": (2, 3)}[kind]
+    count = sum(c.isalnum() for c in value)
+    masked, seen = [], 0
+    for c in value:
+        if c.isalnum():
+            keep = seen < head or seen >= count - tail
+            masked.append(c if keep else "*")
+            seen += 1
+        else:
+            masked.append(c)
+    return "".join(masked)

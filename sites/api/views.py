@@ -1,0 +1,170 @@
+import datetime
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import status, viewsets
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework_gis.filters import InBBoxFilter
+from rest_framework_gis.pagination import GeoJsonPagination
+
+from actors.roles import Role
+from actors.scope import scope_of
+from sites import services
+from sites.api.filters import SiteFilter
+from sites.api.serializers import (
+    SiteFeatureSerializer,
+    SiteSerializer,
+    django_errors_to_drf,
+)
+from sites.history import as_of
+from sites.models import Site
+
+
+class SitePagination(GeoJsonPagination):
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class SiteViewSet(viewsets.ModelViewSet):
+    """Sites in the user's territories. Lists and details go through `visible_to`."""
+
+    permission_classes = [IsAuthenticated]
+    pagination_class = SitePagination
+    filter_backends = [DjangoFilterBackend, InBBoxFilter]
+    filterset_class = SiteFilter
+    bbox_filter_field = "point"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        sites = Site.objects.visible_to(self.request.user).select_related("commune")
+        if self.action == "retrieve":
+            return sites.prefetch_related("procedures")
+        return sites.only(
+            "id",
+            "name",
+            "kind",
+            "status",
+            "point",
+            "people",
+            "updated_at",
+            "commune__code",
+        )
+
+    def get_serializer_class(self):
+        return SiteFeatureSerializer if self.action == "list" else SiteSerializer
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["show_procedures"] = (
+            self.action == "retrieve" and self._is_local_admin_here()
+        )
+        return context
+
+    def _is_local_admin_here(self) -> bool:
+        obj = getattr(self, "_object", None)
+        return obj is not None and scope_of(self.request.user).can_write(
+            obj.scope_path(), Role.LOCAL_ADMIN
+        )
+
+    def get_object(self):
+        self._object = super().get_object()
+        return self._object
+
+    def list(self, request, *args, **kwargs):
+        day = _as_of_param(request)
+        if day is None:
+            return super().list(request, *args, **kwargs)
+        sites = list(self.filter_queryset(self.get_queryset()).order_by("pk")[:1000])
+        past = [s for s in as_of(sites, day) if s.commune_id]
+        for site in past:
+            site.commune = next(s.commune for s in sites if s.pk == site.pk)
+        return Response(SiteFeatureSerializer(past, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        site = self.get_object()
+        day = _as_of_param(request)
+        if day is not None:
+            past = as_of([site], day)
+            if not past:
+                return Response(
+                    {"detail": _("This site did not exist yet on that date.")},
+                    status=status.HTTP_404_NOT_FOUND,
+                )
+            past[0].commune = site.commune
+            site = past[0]
+        return Response(self.get_serializer(site).data)
+
+    def create(self, request, *args, **kwargs):
+        serializer = SiteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = {
+            k: v
+            for k, v in serializer.validated_data.items()
+            if k not in ("version", "procedures")
+        }
+        confirm = str(request.query_params.get("confirm_nearby", "")).lower() in (
+            "1",
+            "true",
+            "yes",
+        )
+        try:
+            site = services.declare_site(
+                data, acting_user=request.user, confirm_nearby=confirm, request=request
+            )
+        except services.NearbySites as nearby:
+            payload = {
+                "detail": str(nearby),
+                "nearby": SiteFeatureSerializer(nearby.sites, many=True).data,
+            }
+            return Response(payload, status=status.HTTP_409_CONFLICT)
+        except DjangoValidationError as exc:
+            raise django_errors_to_drf(exc) from exc
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from exc
+        return Response(SiteSerializer(site).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        site = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
+        serializer = SiteSerializer(site, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = {k: v for k, v in serializer.validated_data.items() if k != "version"}
+        if "version" not in request.data:
+            raise ValidationError({"version": _("The version you edited is required.")})
+        try:
+            site = services.update_site(
+                site,
+                data,
+                acting_user=request.user,
+                expected_version=request.data["version"],
+                request=request,
+            )
+        except services.StaleEdit as stale:
+            return Response(
+                {
+                    "detail": str(stale),
+                    "current_version": stale.current_version,
+                    "changed_fields": stale.changed_fields,
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        except DjangoValidationError as exc:
+            raise django_errors_to_drf(exc) from exc
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from exc
+        return Response(SiteSerializer(site).data)
+
+
+def _as_of_param(request) -> datetime.date | None:
+    value = request.query_params.get("as_of")
+    if not value:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValidationError({"as_of": _("Use the format YYYY-MM-DD.")}) from exc

@@ -1,0 +1,93 @@
+"""Site history: snapshots per version, field diffs, and the state at a past date."""
+
+import datetime
+
+from django.contrib.gis.geos import GEOSGeometry
+from django.db import models
+from django.utils import timezone
+
+from sites.models import Site, SiteRevision
+
+TRACKED_FIELDS = [
+    f
+    for f in Site._meta.concrete_fields
+    if f.name
+    not in ("id", "version", "created_at", "updated_at", "created_by", "updated_by")
+]
+
+
+def snapshot(site: Site) -> dict:
+    return {f.attname: _plain(getattr(site, f.attname)) for f in TRACKED_FIELDS}
+
+
+def _plain(value):
+    if isinstance(value, GEOSGeometry):
+        return value.ewkt
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    return value
+
+
+def diff(before: dict, after: dict) -> dict:
+    return {
+        key: [before.get(key), value]
+        for key, value in after.items()
+        if before.get(key) != value
+    }
+
+
+def record_revision(
+    site: Site, *, by, action: str, before: dict | None
+) -> SiteRevision:
+    after = snapshot(site)
+    return SiteRevision.objects.create(
+        site=site,
+        version=site.version,
+        at=timezone.now(),
+        by=by,
+        action=action,
+        changes=diff(before or {}, after),
+        snapshot=after,
+    )
+
+
+def end_of(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.max))
+
+
+def site_from_snapshot(site: Site, revision: SiteRevision) -> Site:
+    """An unsaved copy of the site as it was at that revision."""
+    past = Site(
+        pk=site.pk,
+        version=revision.version,
+        created_at=site.created_at,
+        updated_at=revision.at,
+    )
+    for field in TRACKED_FIELDS:
+        value = revision.snapshot.get(field.attname)
+        if (
+            value is not None
+            and isinstance(field, models.DateField)
+            and not isinstance(field, models.DateTimeField)
+        ):
+            value = datetime.date.fromisoformat(value)
+        elif value is not None and hasattr(field, "geom_type"):
+            value = GEOSGeometry(value)
+        setattr(past, field.attname, value)
+    past.save = _refuse_save
+    return past
+
+
+def _refuse_save(*args, **kwargs):
+    raise ValueError("A past state of a site is read-only.")
+
+
+def as_of(sites, day: datetime.date) -> list[Site]:
+    """The given sites as they were at the end of that day (absent if not yet declared)."""
+    revisions = (
+        SiteRevision.objects.filter(site__in=sites, at__lte=end_of(day))
+        .order_by("site_id", "-version")
+        .distinct("site_id")
+    )
+    by_site = {r.site_id: r for r in revisions}
+    return [site_from_snapshot(s, by_site[s.pk]) for s in sites if s.pk in by_site]

@@ -1,0 +1,37 @@
+import math
+
+from django.contrib.gis.db.models.functions import Distance
+from django.contrib.gis.geos import Point
+from django.contrib.gis.measure import D
+
+from actors.managers import ScopedQuerySet
+
+METRES_PER_DEGREE = 111_320
+
+
+class SiteQuerySet(ScopedQuerySet):
+    scope_field = "commune"
+
+    def open(self) -> "SiteQuerySet":
+        return self.filter(status="open")
+
+    def within(self, territory) -> "SiteQuerySet":
+        return self.filter(commune__path__startswith=territory.path)
+
+    def nearby(self, point: Point, metres: float) -> "SiteQuerySet":
+        """Sites within `metres` of a point, nearest first, distance annotated in metres.
+
+        A degree box wide enough at this latitude uses the GiST index; the exact
+        spheroid distance then keeps only the real neighbours.
+        """
+        degrees = (
+            metres
+            / (METRES_PER_DEGREE * max(math.cos(math.radians(point.y)), 0.01))
+            * 1.01
+        )
+        return (
+            self.filter(point__dwithin=(point, degrees))
+            .filter(point__distance_lte=(point, D(m=metres)))
+            .annotate(distance=Distance("point", point))
+            .order_by("distance")
+        )

@@ -1,0 +1,242 @@
+"""Writes to sites: declare, update, close, reopen, journal notes, procedures.
+
+Each is atomic, checks the territory scope, records a revision and an audit event.
+Forms, API, admin and imports all call these.
+"""
+
+from django.conf import settings
+from django.contrib.gis.geos import Point
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from actors.audit import record
+from actors.roles import Role
+from actors.scope import scope_of
+from sites.history import record_revision, snapshot
+from sites.models import Site, SiteNote, SiteProcedure, SiteRevision, SiteStatus
+from territory.models import Territory
+
+# Fields a contributor may not set through update_site: closure has its own service.
+CLOSURE_FIELDS = {
+    "status",
+    "closed_on",
+    "closure_reason",
+    "housed_count",
+    "sheltered_count",
+    "no_solution_count",
+}
+SYSTEM_FIELDS = {
+    "id",
+    "pk",
+    "commune",
+    "commune_id",
+    "version",
+    "created_by",
+    "updated_by",
+    "created_at",
+    "updated_at",
+}
+
+
+class NearbySites(Exception):
+    """Open sites close to a new one: the user must confirm it is not a duplicate."""
+
+    def __init__(self, sites):
+        self.sites = list(sites)
+        super().__init__(
+            _("There are open sites less than %(m)s m away.")
+            % {"m": settings.SITE_DUPLICATE_METRES}
+        )
+
+
+class StaleEdit(Exception):
+    """The site changed since the version the user edited."""
+
+    def __init__(self, current_version: int, changed_fields: list[str]):
+        self.current_version = current_version
+        self.changed_fields = changed_fields
+        super().__init__(
+            _(
+                "This site was changed by someone else since you opened it (now version %(v)s; changed: %(f)s)."
+            )
+            % {"v": current_version, "f": ", ".join(changed_fields) or "-"}
+        )
+
+
+def commune_at(point: Point) -> Territory:
+    commune = (
+        Territory.objects.communes()
+        .containing(point)
+        .only("id", "path", "code")
+        .first()
+    )
+    if commune is None:
+        raise ValidationError({"point": _("This point is not in a commune of France.")})
+    return commune
+
+
+def _require_write(user, path: str, minimum: str = Role.CONTRIBUTOR) -> None:
+    if not scope_of(user).can_write(path, minimum):
+        raise PermissionDenied(_("You cannot change sites in this territory."))
+
+
+@transaction.atomic
+def declare_site(
+    data: dict, *, acting_user, confirm_nearby: bool = False, request=None
+) -> Site:
+    data = {k: v for k, v in data.items() if k not in SYSTEM_FIELDS | CLOSURE_FIELDS}
+    site = Site(**data)
+    if site.point is None:
+        raise ValidationError({"point": _("A location is required.")})
+    site.point.srid = site.point.srid or settings.GEO_SRID
+    site.commune = commune_at(site.point)
+    _require_write(acting_user, site.commune.path)
+    if not confirm_nearby:
+        nearby = (
+            Site.objects.visible_to(acting_user)
+            .open()
+            .nearby(site.point, settings.SITE_DUPLICATE_METRES)
+        )
+        if nearby.exists():
+            raise NearbySites(nearby[:10])
+    site.created_by = site.updated_by = acting_user
+    site.full_clean()
+    site.save()
+    record_revision(site, by=acting_user, action="declared", before=None)
+    record("site.declared", actor=acting_user, target=site, request=request)
+    return site
+
+
+@transaction.atomic
+def update_site(
+    site: Site, data: dict, *, acting_user, expected_version: int, request=None
+) -> Site:
+    """Apply changed fields, refusing a stale edit (someone saved in between)."""
+    site = _locked(site, expected_version)
+    allowed_closure = scope_of(acting_user).can_write(
+        site.scope_path(), Role.LOCAL_ADMIN
+    )
+    forbidden = set(data) & (
+        SYSTEM_FIELDS | (set() if allowed_closure else CLOSURE_FIELDS)
+    )
+    if forbidden:
+        raise ValidationError(
+            {f: _("This field cannot be changed here.") for f in sorted(forbidden)}
+        )
+    _require_write(acting_user, site.scope_path())
+    before = snapshot(site)
+    for name, value in data.items():
+        setattr(site, name, value)
+    if "point" in data:
+        site.commune = commune_at(site.point)
+        _require_write(acting_user, site.commune.path)
+    return _save_new_version(site, acting_user, "updated", before, request)
+
+
+@transaction.atomic
+def close_site(site: Site, *, acting_user, expected_version: int, status: str, closed_on, reason: str = "",
+               housed: int | None = None, sheltered: int | None = None, no_solution: int | None = None,
+               request=None) -> Site:  # fmt: skip
+    site = _locked(site, expected_version)
+    _require_write(acting_user, site.scope_path(), Role.LOCAL_ADMIN)
+    if status == SiteStatus.OPEN:
+        raise ValidationError({"status": _("Choose how the site was closed.")})
+    before = snapshot(site)
+    site.status, site.closed_on, site.closure_reason = status, closed_on, reason
+    site.housed_count, site.sheltered_count, site.no_solution_count = (
+        housed,
+        sheltered,
+        no_solution,
+    )
+    return _save_new_version(site, acting_user, "closed", before, request)
+
+
+@transaction.atomic
+def reopen_site(
+    site: Site, *, acting_user, expected_version: int, request=None
+) -> Site:
+    site = _locked(site, expected_version)
+    _require_write(acting_user, site.scope_path(), Role.LOCAL_ADMIN)
+    before = snapshot(site)
+    site.status, site.closed_on, site.closure_reason = SiteStatus.OPEN, None, ""
+    site.housed_count = site.sheltered_count = site.no_solution_count = None
+    return _save_new_version(site, acting_user, "reopened", before, request)
+
+
+def _locked(site: Site, expected_version: int) -> Site:
+    current = Site.objects.select_for_update().select_related("commune").get(pk=site.pk)
+    if expected_version is None:
+        raise ValidationError({"version": _("The version you edited is required.")})
+    if int(expected_version) != current.version:
+        changed = SiteRevision.objects.filter(
+            site=current, version__gt=int(expected_version)
+        ).values_list("changes", flat=True)
+        fields = sorted({name for change in changed for name in change})
+        raise StaleEdit(
+            current.version,
+            [str(Site._meta.get_field(f).verbose_name) for f in fields if _is_field(f)],
+        )
+    return current
+
+
+def _is_field(name: str) -> bool:
+    try:
+        Site._meta.get_field(name.removesuffix("_id"))
+    except Exception:  # noqa: BLE001 - any unknown key is simply not shown
+        return False
+    return True
+
+
+def _save_new_version(
+    site: Site, acting_user, action: str, before: dict, request
+) -> Site:
+    site.full_clean()
+    site.version += 1
+    site.updated_by = acting_user
+    site.save()
+    revision = record_revision(site, by=acting_user, action=action, before=before)
+    record(
+        f"site.{action}",
+        actor=acting_user,
+        target=site,
+        request=request,
+        fields=",".join(sorted(revision.changes)),
+    )
+    return site
+
+
+@transaction.atomic
+def add_note(
+    site: Site, text: str, *, acting_user, visible_to=(), request=None
+) -> SiteNote:
+    _require_write(acting_user, site.scope_path())
+    note = SiteNote(
+        site=site,
+        author=acting_user,
+        author_organization=acting_user.organization,
+        text=text.strip(),
+    )
+    note.full_clean()
+    note.save()
+    note.visible_to.set(visible_to)
+    record("site.note_added", actor=acting_user, target=site, request=request)
+    return note
+
+
+@transaction.atomic
+def add_procedure(
+    site: Site, data: dict, *, acting_user, request=None
+) -> SiteProcedure:
+    _require_write(acting_user, site.scope_path(), Role.LOCAL_ADMIN)
+    procedure = SiteProcedure(site=site, **data)
+    procedure.full_clean()
+    procedure.save()
+    record(
+        "site.procedure_added",
+        actor=acting_user,
+        target=site,
+        request=request,
+        kind=procedure.kind,
+    )
+    return procedure

@@ -1,0 +1,137 @@
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from actors.roles import Role
+from sites import services
+from sites.models import SiteRevision
+from tests.factories import point_in, user_with
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate()
+
+
+@pytest.fixture
+def api():
+    client = APIClient()
+    client.force_authenticate(user_with(Role.LOCAL_ADMIN, "92"))
+    return client
+
+
+def feature(code="92012", **properties):
+    point = point_in(code)
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [point.x, point.y]},
+        "properties": properties,
+    }
+
+
+def test_declare_then_update_with_version_then_stale_update_is_409(api):
+    created = api.post(
+        "/api/v1/sites/",
+        feature(kind="building", people=20, population_date=str(TODAY)),
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    site_id = created.json()["id"]
+    assert created.json()["properties"]["commune_code"] == "92012"
+    ok = api.patch(
+        f"/api/v1/sites/{site_id}/", {"version": 1, "people": 25}, format="json"
+    )
+    assert ok.status_code == 200 and ok.json()["properties"]["version"] == 2
+    stale = api.patch(
+        f"/api/v1/sites/{site_id}/", {"version": 1, "people": 99}, format="json"
+    )
+    assert stale.status_code == 409
+    assert stale.json()["current_version"] == 2
+    assert api.get(f"/api/v1/sites/{site_id}/").json()["properties"]["people"] == 25
+
+
+def test_nearby_open_site_gives_409_with_the_neighbours_until_confirmed(api):
+    first = api.post("/api/v1/sites/", feature(), format="json").json()["id"]
+    second = api.post("/api/v1/sites/", feature(), format="json")
+    assert second.status_code == 409
+    assert [f["id"] for f in second.json()["nearby"]["features"]] == [first]
+    assert (
+        api.post(
+            "/api/v1/sites/?confirm_nearby=1", feature(), format="json"
+        ).status_code
+        == 201
+    )
+
+
+def test_validation_errors_name_the_field(api):
+    response = api.post(
+        "/api/v1/sites/",
+        feature(address_details="écrire à jean.dupont@mail.fr"),
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "address_details" in response.json()
+    outside = api.post(
+        "/api/v1/sites/", {"type": "Feature", "geometry": {"type": "Point", "coordinates": [92.1, 21.2]}, "properties": {}},
+        format="json",
+    )  # fmt: skip
+    assert outside.status_code == 400 and "point" in outside.json()
+
+
+def test_list_filters_and_query_count(api):
+    user = user_with(Role.LOCAL_ADMIN, "92")
+    for code in ("92012", "92040", "92048"):
+        services.declare_site(
+            {"point": point_in(code), "water": "none"},
+            acting_user=user,
+            confirm_nearby=True,
+        )
+    services.declare_site(
+        {"point": point_in("92075"), "kind": "building"},
+        acting_user=user,
+        confirm_nearby=True,
+    )
+    with CaptureQueriesContext(connection) as queries:
+        data = api.get("/api/v1/sites/", {"water_status": "bad"}).json()
+    assert data["count"] == 3
+    assert len(queries) <= 4  # scope, count, page (no N+1)
+    assert api.get("/api/v1/sites/", {"kind": "building"}).json()["count"] == 1
+    assert api.get("/api/v1/sites/", {"territory": "92040"}).json()["count"] == 1
+    assert (
+        api.get("/api/v1/sites/", {"in_bbox": "2.0,48.7,2.5,49.0"}).json()["count"] == 4
+    )
+    assert (
+        api.get("/api/v1/sites/", {"updated_since": "2999-01-01T00:00:00Z"}).json()[
+            "count"
+        ]
+        == 0
+    )
+
+
+def test_as_of_returns_the_past_state(api):
+    site_id = api.post(
+        "/api/v1/sites/", feature(people=10, population_date=str(TODAY)), format="json"
+    ).json()["id"]
+    api.patch(f"/api/v1/sites/{site_id}/", {"version": 1, "people": 50}, format="json")
+    first = SiteRevision.objects.get(site_id=site_id, version=1)
+    SiteRevision.objects.filter(pk=first.pk).update(
+        at=first.at - datetime.timedelta(days=3)
+    )
+    past_day = str(TODAY - datetime.timedelta(days=2))
+    assert (
+        api.get(f"/api/v1/sites/{site_id}/", {"as_of": past_day}).json()["properties"][
+            "people"
+        ]
+        == 10
+    )
+    assert (
+        api.get("/api/v1/sites/", {"as_of": past_day}).json()["features"][0][
+            "properties"
+        ]["people"]
+        == 10
+    )
+    assert (
+        api.get(f"/api/v1/sites/{site_id}/", {"as_of": "yesterday"}).status_code == 400
+    )

@@ -1,0 +1,178 @@
+"""Every role x object position x exit, and a census of every route.
+
+Positions: inside the grant (92012 Boulogne-Billancourt), a sibling commune of the same
+département (92040 Issy-les-Moulineaux), another département of the same région
+(93066 Saint-Denis), another région (13055 Marseille). A new URL that is not
+classified below fails the census: classify it and extend the matrix.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from actors.roles import Role
+from sites.models import Site
+from sites.services import commune_at
+from tests.factories import UserFactory, point_in, user_with
+
+pytestmark = pytest.mark.django_db
+POSITIONS = {
+    "inside": "92012",
+    "sibling": "92040",
+    "region": "93066",
+    "elsewhere": "13055",
+}
+GRANTS = {
+    "observer": (Role.OBSERVER, "92012"),
+    "contributor": (Role.CONTRIBUTOR, "92012"),
+    "local_admin": (Role.LOCAL_ADMIN, "92"),
+    "national": (Role.NATIONAL, "FR"),
+    "superadmin": (Role.SUPERADMIN, "FR"),
+}
+ALL = set(POSITIONS)
+READS = {
+    "anonymous": set(),
+    "no_grant": set(),
+    "observer": {"inside", "sibling"},  # reading widens to the département
+    "contributor": {"inside", "sibling"},
+    "local_admin": {"inside", "sibling"},
+    "national": ALL,
+    "superadmin": ALL,
+}
+WRITES = {
+    "anonymous": set(),
+    "no_grant": set(),
+    "observer": set(),
+    "contributor": {"inside"},  # writing stays inside the grant
+    "local_admin": {"inside", "sibling"},
+    "national": ALL,
+    "superadmin": ALL,
+}
+SEES_PROCEDURES = {
+    "local_admin": {"inside", "sibling"},
+    "national": ALL,
+    "superadmin": ALL,
+}
+
+# Every route, by who may reach it. Pages and endpoints listed here are checked by
+# the tests of their app; this census only makes sure none is forgotten.
+ROUTES = {
+    "": "public", "healthz": "public", "i18n/setlang/": "public", "api/schema/": "public",
+    "api/v1/territories/": "public", "api/v1/territories/at/": "public",
+    "accounts/login/": "public", "accounts/logout/": "public", "accounts/request/": "public",
+    "accounts/request/verify/<str:token>/": "public", "accounts/password/set/<uidb64>/<token>/": "public",
+    "accounts/charter/": "login", "directory/": "login (scoped)",
+    "accounts/requests/": "local_admin (scoped)", "accounts/requests/<int:pk>/": "local_admin (scoped)",
+    "accounts/grants/": "local_admin (scoped)", "accounts/grants/<int:pk>/revoke/": "local_admin (scoped)",
+    "api/v1/auth/token": "public", "api/v1/me": "login",
+    "api/v1/sites/": "matrix", "api/v1/sites/(?P<pk>[^/.]+)/": "matrix",
+    "admin/": "staff (django admin)",
+}  # fmt: skip
+
+
+def all_routes(patterns=None, prefix="") -> set[str]:
+    routes = set()
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        text = prefix + str(pattern.pattern).removeprefix("^").removesuffix("$")
+        if isinstance(pattern, URLResolver):
+            if text.startswith("admin/"):
+                routes.add("admin/")
+                continue
+            routes |= all_routes(pattern.url_patterns, text)
+        elif isinstance(pattern, URLPattern):
+            routes.add(text)
+    return {r for r in routes if "(?P<format>" not in r}
+
+
+def test_every_route_is_classified():
+    unclassified = all_routes() - set(ROUTES)
+    assert not unclassified, (
+        f"classify these routes in ROUTES and extend the matrix: {sorted(unclassified)}"
+    )
+
+
+@pytest.fixture
+def sites(django_db_blocker):
+    author = user_with(Role.SUPERADMIN, "FR")
+    made = {}
+    for position, code in POSITIONS.items():
+        point = point_in(code)
+        made[position] = Site.objects.create(
+            point=point,
+            commune=commune_at(point),
+            name=f"Site {position}",
+            created_by=author,
+        )
+    return made
+
+
+def client_for(role: str) -> APIClient:
+    client = APIClient()
+    if role == "no_grant":
+        client.force_authenticate(UserFactory())
+    elif role != "anonymous":
+        client.force_authenticate(user_with(*GRANTS[role]))
+    return client
+
+
+@pytest.mark.parametrize("role", list(READS))
+def test_site_list_holds_exactly_the_sites_in_reading_scope(role, sites):
+    response = client_for(role).get("/api/v1/sites/", {"page_size": 100})
+    if role == "anonymous":
+        assert response.status_code in (401, 403)
+        return
+    ids = {feature["id"] for feature in response.json()["features"]}
+    assert ids == {sites[p].pk for p in READS[role]}
+
+
+@pytest.mark.parametrize("role", list(READS))
+@pytest.mark.parametrize("position", list(POSITIONS))
+def test_site_detail_is_found_only_in_reading_scope(role, position, sites):
+    response = client_for(role).get(f"/api/v1/sites/{sites[position].pk}/")
+    if role == "anonymous":
+        assert response.status_code in (401, 403)
+    elif position in READS[role]:
+        assert response.status_code == 200
+        assert response.json()["id"] == sites[position].pk
+        shows_procedures = "procedures" in response.json()["properties"]
+        assert shows_procedures == (position in SEES_PROCEDURES.get(role, set()))
+    else:
+        assert response.status_code == 404
+
+
+@pytest.mark.parametrize("role", list(WRITES))
+@pytest.mark.parametrize("position", list(POSITIONS))
+def test_site_update_is_allowed_only_in_writing_scope(role, position, sites):
+    site = sites[position]
+    response = client_for(role).patch(
+        f"/api/v1/sites/{site.pk}/",
+        {"version": site.version, "address": "1 rue du Test"},
+        format="json",
+    )
+    site.refresh_from_db()
+    if position in WRITES[role]:
+        assert response.status_code == 200, response.content
+        assert site.address == "1 rue du Test"
+    else:
+        assert site.address == ""
+        if role == "anonymous":
+            assert response.status_code in (401, 403)
+        else:  # readable but not writable: 403; out of sight: 404
+            assert response.status_code == (403 if position in READS[role] else 404)
+
+
+@pytest.mark.parametrize("role", list(WRITES))
+@pytest.mark.parametrize("position", list(POSITIONS))
+def test_site_declaration_is_allowed_only_in_writing_scope(role, position, sites):
+    point = point_in(POSITIONS[position])
+    response = client_for(role).post(
+        "/api/v1/sites/?confirm_nearby=1",
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [point.x + 0.0001, point.y]},
+         "properties": {"kind": "land", "name": "New", "declared_on": str(timezone.localdate())}},
+        format="json",
+    )  # fmt: skip
+    created = Site.objects.filter(name="New").exists()
+    assert created == (position in WRITES[role])
+    if not created:
+        assert response.status_code in (401, 403)
