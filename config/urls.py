@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("actors.urls")),
     path("directory/", actor_views.directory, name="directory"),
+    path("sites/", include("sites.urls")),
     path("api/v1/", include("territory.api.urls")),
     path("api/v1/", include("actors.api.urls")),
     path("api/v1/", include("sites.api.urls")),

@@ -68,6 +68,9 @@ ROUTES = {
     "api/v1/auth/token": "public", "api/v1/me": "login",
     "api/v1/sites/": "matrix", "api/v1/sites/(?P<pk>[^/.]+)/": "matrix",
     "admin/": "staff (django admin)",
+    "sites/": "matrix", "sites/new/": "matrix", "sites/<int:pk>/": "matrix", "sites/<int:pk>/edit/": "matrix",
+    "sites/<int:pk>/close/": "local_admin (tests/sites)", "sites/<int:pk>/notes/": "contributor (tests/sites)",
+    "sites/<int:pk>/procedures/": "local_admin (tests/sites)",
 }  # fmt: skip
 
 
@@ -176,3 +179,30 @@ def test_site_declaration_is_allowed_only_in_writing_scope(role, position, sites
     assert created == (position in WRITES[role])
     if not created:
         assert response.status_code in (401, 403)
+
+
+def page_client(role: str, client):
+    if role == "no_grant":
+        client.force_login(UserFactory())
+    elif role != "anonymous":
+        client.force_login(user_with(*GRANTS[role]))
+    return client
+
+
+@pytest.mark.parametrize("role", list(READS))
+def test_site_pages_show_exactly_the_sites_in_scope(role, sites, client):
+    client = page_client(role, client)
+    listing = client.get("/sites/")
+    if role == "anonymous":
+        assert listing.status_code == 302 and "/accounts/login/" in listing.url
+        return
+    listed = {site.pk for site in listing.context["sites"]}
+    assert listed == {sites[p].pk for p in READS[role]}
+    for position, site in sites.items():
+        detail = client.get(f"/sites/{site.pk}/")
+        assert detail.status_code == (200 if position in READS[role] else 404)
+        edit = client.get(f"/sites/{site.pk}/edit/")
+        assert edit.status_code == (200 if position in WRITES[role] else 404)
+        if detail.status_code == 200:
+            sees_procedures = detail.context["procedures"] is not None
+            assert sees_procedures == (position in SEES_PROCEDURES.get(role, set()))

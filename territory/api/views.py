@@ -1,5 +1,6 @@
 from django.contrib.gis.geos import Point
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
@@ -8,6 +9,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework_gis.filters import InBBoxFilter
 from rest_framework_gis.pagination import GeoJsonPagination
 
 from territory.api.filters import TerritoryFilter
@@ -27,6 +29,9 @@ class TerritoryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = TerritorySerializer
     pagination_class = TerritoryPagination
     filterset_class = TerritoryFilter
+    filter_backends = [DjangoFilterBackend, InBBoxFilter]
+    bbox_filter_field = "geom"
+    bbox_filter_include_overlapping = True
 
     def get_queryset(self):
         return Territory.objects.select_related("parent").only(

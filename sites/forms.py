@@ -1,0 +1,83 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from leaflet.forms.widgets import LeafletWidget
+
+from sites.models import Site, SiteNote, SiteProcedure, SiteStatus
+
+EDITABLE_FIELDS = (
+    "name", "point", "footprint", "address", "address_details", "kind", "opened_on", "declared_on",
+    "land_owner_type", "people", "households", "women", "minors", "minors_0_3", "minors_3_6",
+    "minors_6_12", "minors_12_18", "minors_in_school", "population_date", "population_source",
+    "water", "toilets", "electricity", "waste", "pests", "fire_prevention",
+)  # fmt: skip
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class SiteForm(forms.ModelForm):
+    """Declare or update a site. `version` carries the version the user started from."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    confirm_nearby = forms.BooleanField(
+        label=_("I checked: this is not one of the nearby sites"), required=False
+    )
+
+    class Meta:
+        model = Site
+        fields = EDITABLE_FIELDS
+        widgets = {
+            "point": LeafletWidget(attrs={"geom_type": "Point"}),
+            "footprint": LeafletWidget(attrs={"geom_type": "MultiPolygon"}),
+            "opened_on": DATE_INPUT,
+            "declared_on": DATE_INPUT,
+            "population_date": DATE_INPUT,
+            "address_details": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def changed_values(self) -> dict:
+        return {
+            name: self.cleaned_data[name]
+            for name in self.changed_data
+            if name in EDITABLE_FIELDS
+        }
+
+
+class CloseForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("How was it closed?"),
+        choices=[c for c in SiteStatus.choices if c[0] != "open"],
+    )
+    closed_on = forms.DateField(label=_("closed on"), widget=DATE_INPUT)
+    reason = forms.CharField(
+        label=_("closure reason"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+    housed = forms.IntegerField(label=_("people housed"), min_value=0, required=False)
+    sheltered = forms.IntegerField(
+        label=_("people sheltered"), min_value=0, required=False
+    )
+    no_solution = forms.IntegerField(
+        label=_("people without solution"), min_value=0, required=False
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class NoteForm(forms.ModelForm):
+    class Meta:
+        model = SiteNote
+        fields = ("text", "visible_to")
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 3}),
+            "visible_to": forms.CheckboxSelectMultiple,
+        }
+
+
+class ProcedureForm(forms.ModelForm):
+    class Meta:
+        model = SiteProcedure
+        fields = ("kind", "started_on", "decision_on", "summary")
+        widgets = {
+            "started_on": DATE_INPUT,
+            "decision_on": DATE_INPUT,
+            "summary": forms.Textarea(attrs={"rows": 2}),
+        }

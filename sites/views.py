@@ -1,0 +1,254 @@
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from actors.scope import scope_of
+from sites import services
+from sites.forms import CloseForm, NoteForm, ProcedureForm, SiteForm
+from sites.history import as_of
+from sites.models import Site, SiteKind, SiteStatus
+from territory.models import Territory
+
+
+def _as_of(request) -> datetime.date | None:
+    try:
+        return (
+            datetime.date.fromisoformat(request.GET["as_of"])
+            if request.GET.get("as_of")
+            else None
+        )
+    except ValueError:
+        messages.error(request, _("Use the format YYYY-MM-DD for the date."))
+        return None
+
+
+@login_required
+def site_list(request: HttpRequest) -> HttpResponse:
+    sites = (
+        Site.objects.visible_to(request.user)
+        .select_related("commune")
+        .order_by("commune__name", "pk")
+    )
+    if request.GET.get("status") in SiteStatus.values:
+        sites = sites.filter(status=request.GET["status"])
+    if request.GET.get("kind") in SiteKind.values:
+        sites = sites.filter(kind=request.GET["kind"])
+    day = _as_of(request)
+    rows = list(sites[:500])
+    if day:
+        communes = {s.pk: s.commune for s in rows}
+        rows = as_of(rows, day)
+        for site in rows:
+            site.commune = communes[site.pk]
+    context = {
+        "sites": rows,
+        "as_of": day,
+        "statuses": SiteStatus.choices,
+        "kinds": SiteKind.choices,
+    }
+    return render(request, "sites/site_list.html", context)
+
+
+@login_required
+def site_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    site = get_object_or_404(
+        Site.objects.visible_to(request.user).select_related("commune"), pk=pk
+    )
+    day = _as_of(request)
+    shown = site
+    if day:
+        past = as_of([site], day)
+        if not past:
+            messages.info(request, _("This site did not exist yet on that date."))
+        else:
+            shown = past[0]
+            shown.commune = site.commune
+    user = request.user
+    notes = (
+        site.notes.select_related("author", "author_organization")
+        .filter(
+            Q(visible_to__isnull=True)
+            | Q(visible_to=user.organization_id)
+            | Q(author=user)
+        )
+        .distinct()
+    )
+    context = {
+        "site": shown,
+        "live_site": site,
+        "as_of": day,
+        "notes": notes,
+        "revisions": site.revisions.select_related("by").order_by("-version"),
+        "can_change": user.has_perm("sites.change_site", site),
+        "can_close": user.has_perm("sites.close_site", site),
+        "procedures": site.procedures.all()
+        if user.has_perm("sites.see_procedures", site)
+        else None,
+        "note_form": NoteForm(),
+        "close_form": CloseForm(initial={"version": site.version}),
+        "procedure_form": ProcedureForm(),
+    }
+    return render(request, "sites/site_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def site_create(request: HttpRequest) -> HttpResponse:
+    form = SiteForm(request.POST or None)
+    nearby = None
+    if request.method == "POST" and form.is_valid():
+        data = {
+            k: v
+            for k, v in form.cleaned_data.items()
+            if k not in ("version", "confirm_nearby")
+        }
+        try:
+            site = services.declare_site(
+                data,
+                acting_user=request.user,
+                confirm_nearby=form.cleaned_data["confirm_nearby"],
+                request=request,
+            )
+        except services.NearbySites as warning:
+            nearby = warning.sites
+            form.add_error("confirm_nearby", str(warning))
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error("point", str(exc))
+        else:
+            messages.success(request, _("Site declared."))
+            return redirect("sites:detail", site.pk)
+    return render(
+        request,
+        "sites/site_form.html",
+        {
+            "form": form,
+            "nearby": nearby,
+            "creating": True,
+            "focus_bbox": _focus_bbox(request.user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def site_update(request: HttpRequest, pk: int) -> HttpResponse:
+    site = get_object_or_404(
+        Site.objects.editable_by(request.user).select_related("commune"), pk=pk
+    )
+    form = SiteForm(
+        request.POST or None, instance=site, initial={"version": site.version}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_site(
+                site,
+                form.changed_values(),
+                acting_user=request.user,
+                expected_version=form.cleaned_data["version"],
+                request=request,
+            )
+        except services.StaleEdit as stale:
+            form.add_error(None, str(stale))
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Site updated."))
+            return redirect("sites:detail", site.pk)
+    bbox = ",".join(f"{v:.5f}" for v in site.point.buffer(0.005).extent)
+    return render(
+        request,
+        "sites/site_form.html",
+        {"form": form, "site": site, "focus_bbox": bbox},
+    )
+
+
+def _focus_bbox(user) -> str:
+    """Where a new site is most likely: the first territory the user may write in."""
+    paths = scope_of(user).write_paths()
+    territory = Territory.objects.filter(path__in=paths).order_by("-path").first()
+    return ",".join(f"{v:.5f}" for v in territory.geom.extent) if territory else ""
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@login_required
+@require_POST
+def site_close(request: HttpRequest, pk: int) -> HttpResponse:
+    site = get_object_or_404(Site.objects.visible_to(request.user), pk=pk)
+    form = CloseForm(request.POST)
+    action = request.POST.get("action", "close")
+    try:
+        if action == "reopen":
+            services.reopen_site(
+                site,
+                acting_user=request.user,
+                expected_version=request.POST.get("version"),
+                request=request,
+            )
+        elif form.is_valid():
+            data = form.cleaned_data
+            services.close_site(
+                site, acting_user=request.user, expected_version=data["version"], status=data["status"],
+                closed_on=data["closed_on"], reason=data["reason"], housed=data["housed"],
+                sheltered=data["sheltered"], no_solution=data["no_solution"], request=request,
+            )  # fmt: skip
+        else:
+            messages.error(
+                request,
+                "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+            )
+    except (ValidationError, services.StaleEdit) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    except PermissionDenied as exc:
+        raise PermissionDenied(str(exc)) from exc
+    return redirect("sites:detail", site.pk)
+
+
+@login_required
+@require_POST
+def site_note(request: HttpRequest, pk: int) -> HttpResponse:
+    site = get_object_or_404(Site.objects.visible_to(request.user), pk=pk)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_note(site, form.cleaned_data["text"], acting_user=request.user,
+                              visible_to=form.cleaned_data["visible_to"], request=request)  # fmt: skip
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(
+            request, " ".join(e for errors in form.errors.values() for e in errors)
+        )
+    return redirect("sites:detail", site.pk)
+
+
+@login_required
+@require_POST
+def site_procedure(request: HttpRequest, pk: int) -> HttpResponse:
+    site = get_object_or_404(Site.objects.visible_to(request.user), pk=pk)
+    form = ProcedureForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_procedure(
+                site, form.cleaned_data, acting_user=request.user, request=request
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    return redirect("sites:detail", site.pk)
