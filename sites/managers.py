@@ -35,3 +35,21 @@ class SiteQuerySet(ScopedQuerySet):
             .annotate(distance=Distance("point", point))
             .order_by("distance")
         )
+
+
+class AccessibilityPointQuerySet(ScopedQuerySet):
+    """Accessibility points are public information: anyone reads those not removed."""
+
+    scope_field = "commune"
+
+    def public(self) -> "AccessibilityPointQuerySet":
+        return self.exclude(status="removed")
+
+    def readable_by(self, user) -> "AccessibilityPointQuerySet":
+        if user is not None and user.is_authenticated:
+            return self.public() | self.visible_to(user)
+        return self.public()
+
+
+class RestrictedZoneQuerySet(ScopedQuerySet):
+    scope_field = "commune"

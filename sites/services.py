@@ -175,7 +175,7 @@ def _locked(site: Site, expected_version: int) -> Site:
         fields = sorted({name for change in changed for name in change})
         raise StaleEdit(
             current.version,
-            [str(Site._meta.get_field(f).verbose_name) for f in fields if _is_field(f)],
+            [f.removesuffix("_id") for f in fields if _is_field(f)],
         )
     return current
 

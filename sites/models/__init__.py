@@ -1,3 +1,11 @@
+from sites.models.accessibility import (
+    AccessibilityKind,
+    AccessibilityPoint,
+    ParkingRules,
+    PointSource,
+    PointStatus,
+    RestrictedZone,
+)
 from sites.models.site import (
     LandOwnerType,
     Site,
@@ -9,6 +17,12 @@ from sites.models.site import (
 )
 
 __all__ = [
+    "AccessibilityKind",
+    "AccessibilityPoint",
+    "ParkingRules",
+    "PointSource",
+    "PointStatus",
+    "RestrictedZone",
     "LandOwnerType",
     "Site",
     "SiteKind",

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from lib.living_conditions import STATUS_BY_FACT, THEMES, statuses
@@ -70,7 +71,7 @@ def fact_field(theme: str) -> models.CharField:
 
 def status_field(theme: str) -> models.CharField:
     return models.CharField(
-        _("%(theme)s status") % {"theme": THEME_LABELS[theme]},
+        format_lazy(_("{theme} status"), theme=THEME_LABELS[theme]),
         max_length=12,
         choices=ConditionStatus.choices,
         default=ConditionStatus.UNKNOWN,

@@ -1,0 +1,218 @@
+"""Writes to accessibility points: report, verify, remove, and imports from files.
+
+Imports are idempotent on (source, source id), all-or-nothing unless `partial`,
+and report every rejected row with its number and the reason.
+"""
+
+from dataclasses import dataclass, field
+
+from django.contrib.gis.geos import Point
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from actors.audit import record
+from actors.roles import Role
+from actors.scope import scope_of
+from sites.models import AccessibilityPoint, PointSource, PointStatus
+from territory.models import Territory
+
+POINT_FIELDS = (
+    "spaces",
+    "length_m",
+    "width_m",
+    "surface",
+    "open_air",
+    "address",
+    "details",
+    "domain",
+    "created_year",
+)
+
+
+@transaction.atomic
+def report_point(data: dict, *, acting_user, request=None) -> AccessibilityPoint:
+    """A contributor reports a space; a local admin verifies it later."""
+    point = AccessibilityPoint(
+        status=PointStatus.REPORTED, reported_by=acting_user, **data
+    )
+    point.commune = _commune_at(point.point)
+    if not scope_of(acting_user).can_write(point.commune.path, Role.CONTRIBUTOR):
+        raise PermissionDenied(_("You cannot report points in this territory."))
+    point.full_clean()
+    point.save()
+    record(
+        "accessibility_point.reported", actor=acting_user, target=point, request=request
+    )
+    return point
+
+
+@transaction.atomic
+def set_point_status(
+    point: AccessibilityPoint, status: str, *, acting_user, request=None
+) -> AccessibilityPoint:
+    """Verify or remove: local admins of the commune only."""
+    if not scope_of(acting_user).can_write(point.scope_path(), Role.LOCAL_ADMIN):
+        raise PermissionDenied(
+            _("Only a local administrator can verify or remove a point.")
+        )
+    point.status = status
+    if status == PointStatus.VERIFIED:
+        point.verified_by, point.verified_at = acting_user, timezone.now()
+    point.save()
+    record(
+        f"accessibility_point.{status}",
+        actor=acting_user,
+        target=point,
+        request=request,
+    )
+    return point
+
+
+def _commune_at(point: Point | None) -> Territory:
+    if point is None:
+        raise ValidationError({"point": _("A location is required.")})
+    commune = (
+        Territory.objects.communes()
+        .containing(point)
+        .only("id", "path", "code")
+        .first()
+    )
+    if commune is None:
+        raise ValidationError({"point": _("This point is not in a commune of France.")})
+    return commune
+
+
+# --- imports ------------------------------------------------------------------
+
+
+@dataclass
+class ImportRow:
+    number: int  # 1-based feature or line number in the file
+    values: dict  # model field -> value
+    point: Point | None
+    source_id: str
+    commune_code: str = ""
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[str] = field(default_factory=list)
+    applied: bool = False
+
+    def summary(self) -> str:
+        text = _("%(c)s created, %(u)s updated, %(n)s unchanged, %(r)s rejected") % {
+            "c": self.created, "u": self.updated, "n": self.unchanged, "r": len(self.rejected),
+        }  # fmt: skip
+        return text
+
+
+class ImportRefused(Exception):
+    def __init__(self, result: ImportResult):
+        self.result = result
+        super().__init__("\n".join(result.rejected))
+
+
+class _DryRun(Exception):
+    pass
+
+
+def import_points(rows: list[ImportRow], *, source: str = PointSource.OPEN_DATA, partial: bool = False,
+                  dry_run: bool = False, acting_user=None) -> ImportResult:  # fmt: skip
+    """Create or update points keyed on (source, source id); see the module docstring."""
+    result = ImportResult()
+    try:
+        with transaction.atomic():
+            _apply_rows(rows, source, acting_user, result)
+            if result.rejected and not partial:
+                raise ImportRefused(result)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        return result
+    result.applied = True
+    if acting_user is not None:
+        record(
+            "accessibility_point.imported",
+            actor=acting_user,
+            source=source,
+            summary=result.summary(),
+        )
+    return result
+
+
+def _apply_rows(rows, source, acting_user, result: ImportResult) -> None:
+    communes = _communes_by_code({r.commune_code for r in rows if r.commune_code})
+    existing = {
+        p.source_id: p
+        for p in AccessibilityPoint.objects.filter(
+            source=source, source_id__in=[r.source_id for r in rows]
+        )
+    }
+    for row in rows:
+        try:
+            point = _point_for(row, source, existing, communes, acting_user)
+        except (ValidationError, PermissionDenied) as exc:
+            result.rejected.append(
+                _("row %(n)s: %(why)s") % {"n": row.number, "why": _message(exc)}
+            )
+            continue
+        if point is None:
+            result.unchanged += 1
+            continue
+        is_new = point.pk is None
+        point.save()
+        existing[row.source_id] = point
+        result.created += is_new
+        result.updated += not is_new
+
+
+def _point_for(
+    row, source, existing, communes, acting_user
+) -> AccessibilityPoint | None:
+    if row.point is None:
+        raise ValidationError({"point": _("no coordinates")})
+    point = existing.get(row.source_id) or AccessibilityPoint(
+        source=source, source_id=row.source_id, status=PointStatus.VERIFIED
+    )
+    before = {name: getattr(point, name) for name in POINT_FIELDS} | {
+        "point": point.point and point.point.ewkt
+    }
+    for name, value in row.values.items():
+        setattr(point, name, value)
+    point.point = row.point
+    point.commune = communes.get(row.commune_code) or _commune_at(row.point)
+    if acting_user is not None and not scope_of(acting_user).can_write(
+        point.commune.path, Role.LOCAL_ADMIN
+    ):
+        raise PermissionDenied(
+            _("outside your territory (%(c)s)") % {"c": point.commune.code}
+        )
+    point.full_clean(exclude=["reported_by", "verified_by"], validate_unique=False)
+    after = {name: getattr(point, name) for name in POINT_FIELDS} | {
+        "point": point.point.ewkt
+    }
+    if point.pk is not None and before == after:
+        return None
+    return point
+
+
+def _communes_by_code(codes: set[str]) -> dict[str, Territory]:
+    return {
+        t.code: t
+        for t in Territory.objects.communes()
+        .filter(code__in=codes)
+        .only("id", "code", "path")
+    }
+
+
+def _message(exc) -> str:
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        return "; ".join(
+            f"{name}: {' '.join(msgs)}" for name, msgs in exc.message_dict.items()
+        )
+    return " ".join(getattr(exc, "messages", [str(exc)]))
