@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from actors import views as actor_views
 from maps.views import healthz, home
+from sites import accessibility_views
 
 urlpatterns = [
     path("", home, name="home"),
@@ -13,6 +14,12 @@ urlpatterns = [
     path("accounts/", include("actors.urls")),
     path("directory/", actor_views.directory, name="directory"),
     path("sites/", include("sites.urls")),
+    path("communes/<str:code>/", accessibility_views.commune_page, name="commune"),
+    path(
+        "accessibility/import/",
+        accessibility_views.import_points_view,
+        name="points-import",
+    ),
     path("api/v1/", include("territory.api.urls")),
     path("api/v1/", include("actors.api.urls")),
     path("api/v1/", include("sites.api.urls")),

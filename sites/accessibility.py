@@ -216,3 +216,21 @@ def _message(exc) -> str:
             f"{name}: {' '.join(msgs)}" for name, msgs in exc.message_dict.items()
         )
     return " ".join(getattr(exc, "messages", [str(exc)]))
+
+
+@transaction.atomic
+def set_parking_rules(commune: Territory, data: dict, *, acting_user, request=None):
+    """Record a commune's disabled-parking rules: its local admins only."""
+    from sites.models import ParkingRules
+
+    if not scope_of(acting_user).can_write(commune.path, Role.LOCAL_ADMIN):
+        raise PermissionDenied(
+            _("Only a local administrator of this commune can change its rules.")
+        )
+    rules, _created = ParkingRules.objects.get_or_create(commune=commune)
+    for name, value in data.items():
+        setattr(rules, name, value)
+    rules.full_clean()
+    rules.save()
+    record("parking_rules.changed", actor=acting_user, target=rules, request=request)
+    return rules

@@ -74,6 +74,8 @@ ROUTES = {
     "api/v1/accessibility-points/(?P<pk>[^/.]+)/remove/": "local_admin (tests/sites/test_accessibility)",
     "api/v1/restricted-zones/": "public", "api/v1/restricted-zones/(?P<pk>[^/.]+)/": "public",
     "api/v1/communes/<str:code>/parking-rules": "public",
+    "communes/<str:code>/": "public read, local_admin edits rules (tests/sites/test_accessibility_pages)",
+    "accessibility/import/": "local_admin (tests/sites/test_accessibility_pages)",
     "sites/": "matrix", "sites/new/": "matrix", "sites/<int:pk>/": "matrix", "sites/<int:pk>/edit/": "matrix",
     "sites/<int:pk>/close/": "local_admin (tests/sites)", "sites/<int:pk>/notes/": "contributor (tests/sites)",
     "sites/<int:pk>/procedures/": "local_admin (tests/sites)",

@@ -1,0 +1,149 @@
+import tempfile
+import uuid
+from pathlib import Path
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from actors.roles import Role
+from actors.scope import scope_of
+from sites.accessibility import ImportRefused, import_points, set_parking_rules
+from sites.importers import DEFAULT_MAPPING, read_rows
+from sites.models import AccessibilityPoint, ParkingRules, PointSource, RestrictedZone
+from territory.models import Territory
+from territory.sources import SourceError
+
+UPLOAD_DIR = Path(tempfile.gettempdir()) / "terrain-commun-uploads"
+ALLOWED_SUFFIXES = {".geojson", ".json", ".gpkg", ".csv", ".xz", ".gz"}
+
+
+class ParkingRulesForm(forms.ModelForm):
+    class Meta:
+        model = ParkingRules
+        fields = ("free_of_charge", "max_duration_minutes", "card_required", "notes")
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("File (GeoJSON, GeoPackage or CSV)"))
+    source = forms.ChoiceField(
+        label=gettext_lazy("source"),
+        choices=PointSource.choices,
+        initial=PointSource.MUNICIPALITY,
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if Path(upload.name).suffix.lower() not in ALLOWED_SUFFIXES:
+            raise ValidationError(
+                _("Unsupported file type: use GeoJSON, GeoPackage or CSV.")
+            )
+        return upload
+
+
+def commune_page(request: HttpRequest, code: str) -> HttpResponse:
+    """Public page of a commune's accessibility: rules, restricted zones, spaces."""
+    commune = get_object_or_404(
+        Territory.objects.communes().select_related("parent"), code=code
+    )
+    rules = ParkingRules.objects.filter(commune=commune).first()
+    can_edit = scope_of(request.user).can_write(commune.path, Role.LOCAL_ADMIN)
+    form = ParkingRulesForm(request.POST or None, instance=rules) if can_edit else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        try:
+            set_parking_rules(
+                commune, form.cleaned_data, acting_user=request.user, request=request
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(request, _("Rules saved."))
+            return redirect("commune", code=code)
+    points = AccessibilityPoint.objects.readable_by(request.user).filter(
+        commune=commune
+    )
+    context = {
+        "commune": commune,
+        "rules": rules,
+        "form": form,
+        "zones": RestrictedZone.objects.filter(commune=commune),
+        "point_count": points.count(),
+        "spaces": sum(points.values_list("spaces", flat=True)),
+    }
+    return render(request, "sites/commune.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_points_view(request: HttpRequest) -> HttpResponse:
+    """Upload, preview what will change (a dry run), then confirm."""
+    if not scope_of(request.user).write_paths(Role.LOCAL_ADMIN):
+        raise PermissionDenied(
+            _("Only local administrators import accessibility points.")
+        )
+    if request.POST.get("confirm") and request.session.get("points_import"):
+        return _confirm_import(request)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        path = _store(form.cleaned_data["file"])
+        request.session["points_import"] = {
+            "path": str(path),
+            "source": form.cleaned_data["source"],
+        }
+        preview = _run(request, path, form.cleaned_data["source"], dry_run=True)
+        return render(request, "sites/import_preview.html", preview)
+    return render(
+        request, "sites/import_form.html", {"form": form, "mapping": DEFAULT_MAPPING}
+    )
+
+
+def _store(upload) -> Path:
+    UPLOAD_DIR.mkdir(mode=0o700, exist_ok=True)
+    path = (
+        UPLOAD_DIR
+        / f"{uuid.uuid4().hex}{''.join(Path(upload.name).suffixes[-2:]).lower()}"
+    )
+    with path.open("wb") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+    return path
+
+
+def _run(request, path: Path, source: str, *, dry_run: bool) -> dict:
+    try:
+        rows = read_rows(path)
+        result = import_points(
+            rows, source=source, partial=True, dry_run=dry_run, acting_user=request.user
+        )
+    except SourceError as exc:
+        return {"error": str(exc)}
+    except (
+        ImportRefused
+    ) as refused:  # cannot happen with partial=True; kept for clarity
+        result = refused.result
+    return {"result": result, "rows": len(rows)}
+
+
+def _confirm_import(request: HttpRequest) -> HttpResponse:
+    pending = request.session.pop("points_import")
+    path = Path(pending["path"])
+    if path.parent != UPLOAD_DIR or not path.exists():
+        messages.error(request, _("The uploaded file has expired; upload it again."))
+        return redirect("points-import")
+    outcome = _run(request, path, pending["source"], dry_run=False)
+    path.unlink(missing_ok=True)
+    if "error" in outcome:
+        messages.error(request, outcome["error"])
+    else:
+        messages.success(
+            request,
+            _("Import done: %(summary)s.") % {"summary": outcome["result"].summary()},
+        )
+    return redirect("points-import")

@@ -1,0 +1,72 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from actors.roles import Role
+from sites.models import AccessibilityPoint, ParkingRules
+from territory.sources import REFERENCE_DIR
+from tests.factories import user_with
+
+pytestmark = pytest.mark.django_db
+GPSO = REFERENCE_DIR / "accessibility" / "gpso-92-places-stationnement-pmr.geojson.xz"
+
+
+def upload():
+    return SimpleUploadedFile("gpso.geojson.xz", GPSO.read_bytes())
+
+
+def test_commune_page_is_public_and_local_admin_sets_the_rules(client):
+    page = client.get("/communes/92012/")
+    assert page.status_code == 200 and page.context["form"] is None
+    client.force_login(user_with(Role.LOCAL_ADMIN, "92"))
+    response = client.post(
+        "/communes/92012/",
+        {
+            "free_of_charge": "true",
+            "max_duration_minutes": "120",
+            "card_required": "on",
+            "notes": "Gratuit, 2 h.",
+        },
+    )
+    assert response.status_code == 302
+    rules = ParkingRules.objects.get(commune__code="92012")
+    assert (rules.free_of_charge, rules.max_duration_minutes, rules.card_required) == (
+        True,
+        120,
+        True,
+    )
+    api = client.get("/api/v1/communes/92012/parking-rules").json()
+    assert api["max_duration_minutes"] == 120
+
+
+def test_a_contributor_cannot_change_commune_rules(client):
+    client.force_login(user_with(Role.CONTRIBUTOR, "92012"))
+    client.post("/communes/92012/", {"max_duration_minutes": "5"})
+    assert not ParkingRules.objects.exists()
+
+
+def test_web_import_previews_then_confirms(client):
+    client.force_login(user_with(Role.LOCAL_ADMIN, "92"))
+    preview = client.post(
+        "/accessibility/import/", {"file": upload(), "source": "open_data"}
+    )
+    assert preview.context["result"].created == 719
+    assert AccessibilityPoint.objects.count() == 0  # a preview changes nothing
+    client.post("/accessibility/import/", {"confirm": "1"})
+    assert AccessibilityPoint.objects.count() == 719
+
+
+def test_web_import_rejects_rows_outside_the_admin_territory(client):
+    client.force_login(user_with(Role.LOCAL_ADMIN, "13"))
+    preview = client.post(
+        "/accessibility/import/", {"file": upload(), "source": "open_data"}
+    )
+    result = preview.context["result"]
+    assert (result.created, len(result.rejected)) == (0, 719)
+    assert (
+        "outside your territory" in result.rejected[0] or "hors" in result.rejected[0]
+    )
+
+
+def test_only_local_admins_reach_the_import(client):
+    client.force_login(user_with(Role.CONTRIBUTOR, "92012"))
+    assert client.get("/accessibility/import/").status_code == 403
