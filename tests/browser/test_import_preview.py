@@ -1,6 +1,3 @@
-import shutil
-from pathlib import Path
-
 import pytest
 
 from actors.roles import Role
@@ -26,8 +23,6 @@ def test_a_local_admin_uploads_previews_and_confirms_an_import(
     assert AccessibilityPoint.objects.count() == 0
     shot = tmp_path / "import-preview.png"
     page.screenshot(path=str(shot), full_page=True)
-    Path("/tmp/terrain-screens").mkdir(exist_ok=True)
-    shutil.copy(shot, "/tmp/terrain-screens/import-preview.png")
     page.locator("main form button[type=submit]").click()
     page.get_by_role("status").first.wait_for()
     assert AccessibilityPoint.objects.count() == 719
