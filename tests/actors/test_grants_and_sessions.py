@@ -131,3 +131,12 @@ def test_a_new_charter_version_asks_again(client, settings):
     assert client.get("/directory/").status_code == 200
     settings.CHARTER_VERSION = 2
     assert client.get("/directory/").url.startswith("/accounts/charter/")
+
+
+def test_failed_and_successful_logins_are_audited(client):
+    member = user_with(Role.CONTRIBUTOR, "13055")
+    client.post("/accounts/login/", {"username": member.email, "password": "wrong"})
+    failure = AuditEvent.objects.get(action="login.failed")
+    assert failure.actor_email == member.email and failure.ip_address == "127.0.0.1"
+    client.post("/accounts/login/", {"username": member.email, "password": PASSWORD})
+    assert AuditEvent.objects.filter(action="login.succeeded", actor=member).exists()

@@ -1,0 +1,71 @@
+"""Admin for sites and accessibility data, through the same territory scope as every exit.
+
+Writes made here do not bypass the rules: the admin only lists what `visible_to`
+returns, and changes to sites are refused (they go through the services, audited).
+"""
+
+from django.contrib import admin
+from leaflet.admin import LeafletGeoAdmin
+
+from actors.roles import Role
+from actors.scope import scope_of
+from sites.models import AccessibilityPoint, ParkingRules, RestrictedZone, Site
+
+
+class ScopedAdmin(LeafletGeoAdmin):
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def _is_local_admin_of(self, request, obj) -> bool:
+        return obj is None or scope_of(request.user).can_write(
+            obj.scope_path(), Role.LOCAL_ADMIN
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._is_local_admin_of(
+            request, obj
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Site)
+class SiteAdmin(ScopedAdmin):
+    """Read-only: sites change through the forms and API (history, stale-edit checks)."""
+
+    list_display = ("__str__", "commune", "kind", "status", "people", "updated_at")
+    list_filter = ("status", "kind", "water_status")
+    search_fields = ("name", "address", "commune__name", "commune__code")
+    raw_id_fields = ("commune",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AccessibilityPoint)
+class AccessibilityPointAdmin(ScopedAdmin):
+    list_display = ("__str__", "commune", "spaces", "status", "source", "source_id")
+    list_filter = ("status", "source")
+    search_fields = ("address", "source_id", "commune__name")
+    raw_id_fields = ("commune", "reported_by", "verified_by")
+
+
+@admin.register(RestrictedZone)
+class RestrictedZoneAdmin(ScopedAdmin):
+    list_display = ("name", "commune", "disabled_access")
+    raw_id_fields = ("commune",)
+
+
+@admin.register(ParkingRules)
+class ParkingRulesAdmin(admin.ModelAdmin):
+    list_display = (
+        "commune",
+        "free_of_charge",
+        "max_duration_minutes",
+        "card_required",
+    )
+    raw_id_fields = ("commune",)
