@@ -256,3 +256,6 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
 # Declaring a site this close (metres) to an open one asks to confirm it is not a duplicate.
 SITE_DUPLICATE_METRES = 200
+
+# Anonymous public reports accepted per client address and hour (sites/reports.py).
+PUBLIC_REPORTS_PER_HOUR = int(os.environ.get("PUBLIC_REPORTS_PER_HOUR", "5"))

@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("actors.urls")),
     path("directory/", actor_views.directory, name="directory"),
     path("sites/", include("sites.urls")),
+    path("reports/", include("sites.report_urls")),
     path("communes/<str:code>/", accessibility_views.commune_page, name="commune"),
     path(
         "accessibility/import/",

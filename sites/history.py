@@ -5,6 +5,7 @@ import datetime
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from sites.models import Site, SiteRevision
 
@@ -91,3 +92,47 @@ def as_of(sites, day: datetime.date) -> list[Site]:
     )
     by_site = {r.site_id: r for r in revisions}
     return [site_from_snapshot(s, by_site[s.pk]) for s in sites if s.pk in by_site]
+
+
+ACTION_LABELS = {
+    "declared": gettext_lazy("declared"),
+    "updated": gettext_lazy("updated"),
+    "closed": gettext_lazy("closed"),
+    "reopened": gettext_lazy("reopened"),
+}
+DERIVED_FIELDS = {
+    "water_status",
+    "toilets_status",
+    "electricity_status",
+    "waste_status",
+    "pests_status",
+    "fire_prevention_status",
+}
+
+
+def readable_changes(revision: SiteRevision) -> list[tuple[str, str, str]]:
+    """(field label, old, new) in the user's language, for the change log."""
+    rows = []
+    for attname, (old, new) in revision.changes.items():
+        name = attname.removesuffix("_id")
+        if name in DERIVED_FIELDS or name in ("point", "footprint", "commune"):
+            label = (
+                str(Site._meta.get_field(name).verbose_name)
+                if name in ("point", "footprint", "commune")
+                else ""
+            )
+            if label:
+                rows.append((label, "", "✎"))
+            continue
+        field = Site._meta.get_field(name)
+        before, after = _display(field, old), _display(field, new)
+        if before != after:  # None -> "" is no change for a reader
+            rows.append((str(field.verbose_name), before, after))
+    return rows
+
+
+def _display(field, value) -> str:
+    if value in (None, ""):
+        return "∅"
+    choices = dict(field.flatchoices) if field.choices else {}
+    return str(choices.get(value, value))

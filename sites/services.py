@@ -55,12 +55,15 @@ class StaleEdit(Exception):
 
     def __init__(self, current_version: int, changed_fields: list[str]):
         self.current_version = current_version
-        self.changed_fields = changed_fields
+        self.changed_fields = changed_fields  # field names, for the API
+        labels = [
+            str(Site._meta.get_field(name).verbose_name) for name in changed_fields
+        ]
         super().__init__(
             _(
                 "This site was changed by someone else since you opened it (now version %(v)s; changed: %(f)s)."
             )
-            % {"v": current_version, "f": ", ".join(changed_fields) or "-"}
+            % {"v": current_version, "f": ", ".join(labels) or "-"}
         )
 
 

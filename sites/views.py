@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from actors.scope import scope_of
 from sites import services
 from sites.forms import CloseForm, NoteForm, ProcedureForm, SiteForm
-from sites.history import as_of
+from sites.history import ACTION_LABELS, as_of, readable_changes
 from sites.models import Site, SiteKind, SiteStatus
 from territory.models import Territory
 
@@ -85,7 +85,10 @@ def site_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "live_site": site,
         "as_of": day,
         "notes": notes,
-        "revisions": site.revisions.select_related("by").order_by("-version"),
+        "revisions": [
+            (r, ACTION_LABELS.get(r.action, r.action), readable_changes(r))
+            for r in site.revisions.select_related("by").order_by("-version")
+        ],
         "can_change": user.has_perm("sites.change_site", site),
         "can_close": user.has_perm("sites.close_site", site),
         "procedures": site.procedures.all()

@@ -551,6 +551,7 @@ class Migration(migrations.Migration):
                 (
                     "author",
                     models.ForeignKey(
+                        blank=True,
                         null=True,
                         on_delete=django.db.models.deletion.SET_NULL,
                         to=settings.AUTH_USER_MODEL,
@@ -560,6 +561,7 @@ class Migration(migrations.Migration):
                 (
                     "author_organization",
                     models.ForeignKey(
+                        blank=True,
                         null=True,
                         on_delete=django.db.models.deletion.SET_NULL,
                         related_name="+",

@@ -6,6 +6,12 @@ from sites.models.accessibility import (
     PointStatus,
     RestrictedZone,
 )
+from sites.models.report import (
+    PublicReport,
+    ReportContact,
+    ReportKind,
+    ReportStatus,
+)
 from sites.models.site import (
     LandOwnerType,
     Site,
@@ -23,6 +29,10 @@ __all__ = [
     "PointSource",
     "PointStatus",
     "RestrictedZone",
+    "PublicReport",
+    "ReportContact",
+    "ReportKind",
+    "ReportStatus",
     "LandOwnerType",
     "Site",
     "SiteKind",

@@ -286,12 +286,14 @@ class SiteNote(models.Model):
         settings.AUTH_USER_MODEL,
         verbose_name=_("author"),
         null=True,
+        blank=True,
         on_delete=models.SET_NULL,
     )
     author_organization = models.ForeignKey(
         "actors.Organization",
         verbose_name=_("author organization"),
         null=True,
+        blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )

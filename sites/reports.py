@@ -1,0 +1,192 @@
+"""Writes to public reports: submit (anonymous), convert to a site or a point, dismiss.
+
+Each is atomic and audited. Handling is for local admins of the report's commune; it
+erases the reporter's e-mail address after queuing the one mail that tells the outcome.
+"""
+
+import hashlib
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from actors.audit import client_ip, record
+from actors.roles import Role
+from actors.scope import scope_of
+from actors.services import absolute, reviewers_of
+from sites.accessibility import report_point, set_point_status
+from sites.models import (
+    AccessibilityPoint,
+    PointStatus,
+    PublicReport,
+    ReportContact,
+    ReportStatus,
+    Site,
+)
+from sites.services import commune_at, declare_site
+
+RATE_WINDOW = timedelta(hours=1)
+REPORT_FIELDS = ("kind", "point", "description")
+
+
+class TooManyReports(Exception):
+    """This client address sent its allowance of reports for the hour."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        super().__init__(
+            _(
+                "You have sent %(n)s reports in the last hour, the most we accept. Please try again later."
+            )
+            % {"n": limit}
+        )
+
+
+def reports_per_hour() -> int:
+    return getattr(settings, "PUBLIC_REPORTS_PER_HOUR", 5)
+
+
+def client_hash(request) -> str:
+    """A salted hash of the client address: counts reports without keeping the address."""
+    ip = client_ip(request) or ""
+    return hashlib.sha256((settings.SECRET_KEY + ip).encode()).hexdigest()
+
+
+def over_limit(fingerprint: str) -> bool:
+    since = timezone.now() - RATE_WINDOW
+    sent = PublicReport.objects.from_client(fingerprint, since).count()
+    return sent >= reports_per_hour()
+
+
+@transaction.atomic
+def submit_report(data: dict, contact_email: str = "", *, request) -> PublicReport:
+    """Store an anonymous report, its separate contact, and tell the reviewers."""
+    fingerprint = client_hash(request)
+    # One submission at a time per client, so that parallel posts cannot overrun the limit.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [fingerprint])
+    if over_limit(fingerprint):
+        raise TooManyReports(reports_per_hour())
+    report = PublicReport(
+        client_hash=fingerprint, **{k: data.get(k) for k in REPORT_FIELDS}
+    )
+    if report.point is None:
+        raise ValidationError({"point": _("A location is required.")})
+    report.point.srid = report.point.srid or settings.GEO_SRID
+    report.commune = commune_at(report.point)
+    report.full_clean()
+    report.save()
+    if contact_email:
+        contact = ReportContact(report=report, email=contact_email.strip().lower())
+        contact.full_clean()
+        contact.save()
+    # No `request`: the audit log would keep the reporter's raw address.
+    record(
+        "public_report.submitted",
+        target=report,
+        kind=report.kind,
+        commune=report.commune.code,
+    )
+    link = absolute(reverse("reports:detail", args=[report.pk]))
+    emails = [u.email for u in reviewers_of(report.commune)]
+    _mail(emails, "report_received", {"report": report, "link": link})
+    return report
+
+
+@transaction.atomic
+def convert_report_to_site(report: PublicReport, *, acting_user, data: dict | None = None,
+                           confirm_nearby: bool = False, request=None) -> Site:  # fmt: skip
+    """Declare a site at the reported place; `data` adds the admin's own fields."""
+    report = _lock_new(report, acting_user)
+    site = declare_site(
+        {
+            "kind": "land",
+            "declared_on": timezone.localdate(report.created_at),
+            **(data or {}),
+            "point": report.point.clone(),
+        },
+        acting_user=acting_user,
+        confirm_nearby=confirm_nearby,
+        request=request,
+    )
+    report.site = site
+    _close(report, ReportStatus.CONVERTED, acting_user, request, site=site.pk)
+    return site
+
+
+@transaction.atomic
+def convert_report_to_point(report: PublicReport, *, acting_user, data: dict | None = None,
+                            request=None) -> AccessibilityPoint:  # fmt: skip
+    """Record a verified accessibility point at the reported place."""
+    report = _lock_new(report, acting_user)
+    point = report_point(
+        {**(data or {}), "point": report.point.clone()},
+        acting_user=acting_user,
+        request=request,
+    )
+    point = set_point_status(
+        point, PointStatus.VERIFIED, acting_user=acting_user, request=request
+    )
+    report.accessibility_point = point
+    _close(report, ReportStatus.CONVERTED, acting_user, request, point=point.pk)
+    return point
+
+
+@transaction.atomic
+def dismiss_report(
+    report: PublicReport, *, acting_user, reason: str, request=None
+) -> PublicReport:
+    report = _lock_new(report, acting_user)
+    if not (reason or "").strip():
+        raise ValidationError(
+            {"dismissal_reason": _("A reason is required to dismiss a report.")}
+        )
+    report.dismissal_reason = reason.strip()
+    return _close(report, ReportStatus.DISMISSED, acting_user, request)
+
+
+def _lock_new(report: PublicReport, acting_user) -> PublicReport:
+    report = (
+        PublicReport.objects.select_for_update(of=("self",))
+        .select_related("commune")
+        .get(pk=report.pk)
+    )
+    if not scope_of(acting_user).can_write(report.commune.path, Role.LOCAL_ADMIN):
+        raise PermissionDenied(_("This report is outside your territory."))
+    if not report.is_new:
+        raise ValidationError(_("This report has already been handled."))
+    return report
+
+
+def _close(report: PublicReport, status: str, acting_user, request, **details):
+    report.status = status
+    report.handled_by, report.handled_at = acting_user, timezone.now()
+    report.full_clean()
+    report.save()
+    record(
+        f"public_report.{status}",
+        actor=acting_user,
+        target=report,
+        request=request,
+        **details,
+    )
+    contact = ReportContact.objects.filter(report=report).first()
+    if contact is not None:
+        _mail([contact.email], f"report_{status}", {"report": report})
+        contact.delete()  # the address served its one purpose
+    return report
+
+
+def _mail(to: list[str], template: str, context: dict) -> None:
+    """As `actors.services.mail` (sent on commit), with templates from sites/mail/."""
+    subject = render_to_string(f"sites/mail/{template}_subject.txt", context).strip()
+    body = render_to_string(f"sites/mail/{template}.txt", context)
+    recipients = sorted(set(to))
+    if recipients:
+        transaction.on_commit(lambda: send_mail(subject, body, None, recipients))
