@@ -1,11 +1,10 @@
 from django.conf import settings
 from django.contrib.gis.db import models
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from sites.managers import AccessibilityPointQuerySet, RestrictedZoneQuerySet
-from sites.validation import check_free_text
+from sites.validation import validate_free_text
 from territory.mixins import InCommune
 
 
@@ -118,11 +117,7 @@ class AccessibilityPoint(InCommune):
         return self.address or self.source_id or f"#{self.pk}"
 
     def clean(self) -> None:
-        errors: dict[str, list] = {}
-        for name in ("address", "details"):
-            check_free_text(errors, name, getattr(self, name))
-        if errors:
-            raise ValidationError(errors)
+        validate_free_text(self, "address", "details")
 
 
 class ParkingRules(models.Model):
@@ -150,10 +145,7 @@ class ParkingRules(models.Model):
         return self.commune.path
 
     def clean(self) -> None:
-        errors: dict[str, list] = {}
-        check_free_text(errors, "notes", self.notes)
-        if errors:
-            raise ValidationError(errors)
+        validate_free_text(self, "notes")
 
 
 class RestrictedZone(InCommune):

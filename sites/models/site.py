@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lib.living_conditions import STATUS_BY_FACT, THEMES, statuses
 from sites.managers import SiteQuerySet
-from sites.validation import check_free_text
+from sites.validation import check_free_text, validate_free_text
 from territory.mixins import InCommune
 
 
@@ -270,10 +270,7 @@ class SiteProcedure(models.Model):
         ordering = ["started_on", "pk"]
 
     def clean(self) -> None:
-        errors: dict[str, list] = {}
-        check_free_text(errors, "summary", self.summary)
-        if errors:
-            raise ValidationError(errors)
+        validate_free_text(self, "summary")
 
 
 class SiteNote(models.Model):
@@ -312,10 +309,7 @@ class SiteNote(models.Model):
         ordering = ["-written_at"]
 
     def clean(self) -> None:
-        errors: dict[str, list] = {}
-        check_free_text(errors, "text", self.text)
-        if errors:
-            raise ValidationError(errors)
+        validate_free_text(self, "text")
 
 
 class SiteRevision(models.Model):

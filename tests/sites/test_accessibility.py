@@ -3,6 +3,7 @@ import subprocess
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from actors.roles import Role
@@ -18,7 +19,10 @@ def run_import(*args) -> str:
     from io import StringIO
 
     out = StringIO()
-    call_command("import_accessibility_points", *map(str, args), stdout=out, stderr=out)
+    with translation.override("en"):  # the command speaks the project's language
+        call_command(
+            "import_accessibility_points", *map(str, args), stdout=out, stderr=out
+        )
     return out.getvalue()
 
 

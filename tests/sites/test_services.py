@@ -162,3 +162,37 @@ def test_state_at_a_past_date_comes_from_the_revisions(contributor):
     assert [s.people for s in as_of([site], yesterday)] == [10]
     assert [s.people for s in as_of([site], TODAY)] == [30]
     assert as_of([site], TODAY - datetime.timedelta(days=5)) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Contact : jean.dupont@mail.fr", "adresse électronique"),
+        ("Tél. 06 12 34 56 78", "téléphone"),
+        ("Tél. +33 6 12 34 56 78", "téléphone"),
+        ("NIR 1 84 12 75 123 456 40", "sécurité sociale"),
+    ],
+)
+def test_the_guard_refuses_each_kind_of_personal_data_and_says_which(
+    contributor, text, kind
+):
+    from django.utils import translation
+
+    with translation.override("fr"), pytest.raises(ValidationError) as error:
+        declare(contributor, address_details=text)
+    message = " ".join(error.value.message_dict["address_details"])
+    assert kind in message
+    assert "06 12 34 56 78" not in message and "jean.dupont" not in message  # masked
+
+
+def test_the_guard_accepts_ordinary_notes(contributor):
+    site = declare(
+        contributor,
+        address_details="Le long du canal, 12 familles, passage le 12/03/2026 à 14:30.",
+    )
+    note = services.add_note(
+        site,
+        "Distribution d'eau : 45 personnes, dont 12 mineurs (92012).",
+        acting_user=contributor,
+    )
+    assert note.pk is not None
