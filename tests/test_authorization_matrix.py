@@ -66,7 +66,7 @@ ROUTES = {
     "accounts/requests/": "local_admin (scoped)", "accounts/requests/<int:pk>/": "local_admin (scoped)",
     "accounts/grants/": "local_admin (scoped)", "accounts/grants/<int:pk>/revoke/": "local_admin (scoped)",
     "api/v1/auth/token": "public", "api/v1/me": "login",
-    "api/v1/sites/": "matrix", "api/v1/sites/(?P<pk>[^/.]+)/": "matrix",
+    "api/v1/sites/": "matrix", "api/v1/sites/export/": "scoped (tests/sites/test_export)", "api/v1/sites/(?P<pk>[^/.]+)/": "matrix",
     "admin/": "staff (django admin)",
     "api/v1/accessibility-points/": "public read, contributor write (tests/sites/test_accessibility)",
     "api/v1/accessibility-points/(?P<pk>[^/.]+)/": "public read",

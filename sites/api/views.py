@@ -2,16 +2,21 @@ import datetime
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework_gis.filters import InBBoxFilter
 from rest_framework_gis.pagination import GeoJsonPagination
 
+from actors.audit import record
 from actors.roles import Role
 from actors.scope import scope_of
 from sites import services
@@ -21,8 +26,11 @@ from sites.api.serializers import (
     SiteSerializer,
     django_errors_to_drf,
 )
+from sites.export import site_row, to_csv, to_geojson, with_procedures
 from sites.history import as_of
 from sites.models import Site
+
+EXPORT_LIMIT = 50_000
 
 
 class SitePagination(GeoJsonPagination):
@@ -43,7 +51,7 @@ class SiteViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         sites = Site.objects.visible_to(self.request.user).select_related("commune")
-        if self.action == "retrieve":
+        if self.action in ("retrieve", "export"):
             return sites.prefetch_related("procedures")
         return sites.only(
             "id",
@@ -129,6 +137,54 @@ class SiteViewSet(viewsets.ModelViewSet):
             raise PermissionDenied(str(exc)) from exc
         return Response(SiteSerializer(site).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("format_type", str, enum=["csv", "geojson"]),
+            OpenApiParameter("as_of", str),
+        ],
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, "application/geo+json"): OpenApiTypes.OBJECT,
+        },
+    )
+    @action(detail=False, url_path="export")
+    def export(self, request, *args, **kwargs):
+        """CSV or GeoJSON of the visible sites (filters and as_of apply); audited."""
+        sites = list(
+            self.filter_queryset(self.get_queryset())
+            .prefetch_related("procedures")
+            .order_by("pk")[:EXPORT_LIMIT]
+        )
+        day = _as_of_param(request)
+        if day is not None:
+            communes = {s.pk: s.commune for s in sites}
+            sites = as_of(sites, day)
+            for site in sites:
+                site.commune = communes[site.pk]
+        rows = [site_row(s) for s in sites]
+        fields = with_procedures(rows, sites, request.user)
+        kind = (
+            "geojson" if request.query_params.get("format_type") == "geojson" else "csv"
+        )
+        record(
+            "sites.exported",
+            actor=request.user,
+            request=request,
+            rows=len(rows),
+            format=kind,
+            as_of=day or "",
+        )
+        if kind == "geojson":
+            response = HttpResponse(
+                to_geojson(rows, fields), content_type="application/geo+json"
+            )
+        else:
+            response = HttpResponse(
+                to_csv(rows, fields), content_type="text/csv; charset=utf-8"
+            )
+        response["Content-Disposition"] = f'attachment; filename="sites.{kind}"'
+        return response
+
     def partial_update(self, request, *args, **kwargs):
         site = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
         serializer = SiteSerializer(site, data=request.data, partial=True)
@@ -158,6 +214,9 @@ class SiteViewSet(viewsets.ModelViewSet):
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc)) from exc
         return Response(SiteSerializer(site).data)
+
+
+EXPORT_LIMIT = 50_000
 
 
 def _as_of_param(request) -> datetime.date | None:

@@ -1,0 +1,91 @@
+"""Site exports (CSV, GeoJSON): the same scope as every exit, audited, no personal data.
+
+Procedures go only to local admins of each site's territory.
+"""
+
+import csv
+import io
+import json
+
+from actors.roles import Role
+from actors.scope import scope_of
+from sites.history import TRACKED_FIELDS
+from sites.models import Site
+
+EXPORT_FIELDS = [
+    "id",
+    "commune_code",
+    "commune_name",
+    "longitude",
+    "latitude",
+    "version",
+    "updated_at",
+] + [
+    f.attname
+    for f in TRACKED_FIELDS
+    if f.attname not in ("point", "footprint", "commune_id")
+]
+
+
+def site_row(site: Site) -> dict:
+    row = {
+        "id": site.pk,
+        "commune_code": site.commune.code,
+        "commune_name": site.commune.name,
+        "longitude": round(site.point.x, 6),
+        "latitude": round(site.point.y, 6),
+        "version": site.version,
+        "updated_at": site.updated_at.isoformat() if site.updated_at else "",
+    }
+    for name in EXPORT_FIELDS[7:]:
+        value = getattr(site, name)
+        row[name] = value.isoformat() if hasattr(value, "isoformat") else value
+    return row
+
+
+def with_procedures(rows: list[dict], sites: list[Site], user) -> list[str]:
+    """Add a procedures column when the user is local admin of at least one site."""
+    scope = scope_of(user)
+    allowed = {s.pk for s in sites if scope.can_write(s.scope_path(), Role.LOCAL_ADMIN)}
+    if not allowed:
+        return EXPORT_FIELDS
+    procedures = {}
+    for site in sites:
+        if site.pk in allowed:
+            procedures[site.pk] = "; ".join(
+                f"{p.get_kind_display()} {p.started_on or ''} {p.decision_on or ''} {p.summary}".strip()
+                for p in site.procedures.all()
+            )
+    for row in rows:
+        row["procedures"] = procedures.get(row["id"], "")
+    return [*EXPORT_FIELDS, "procedures"]
+
+
+def to_csv(rows: list[dict], fields: list[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def to_geojson(rows: list[dict], fields: list[str]) -> str:
+    features = [
+        {
+            "type": "Feature",
+            "id": row["id"],
+            "geometry": {
+                "type": "Point",
+                "coordinates": [row["longitude"], row["latitude"]],
+            },
+            "properties": {
+                k: row.get(k) for k in fields if k not in ("longitude", "latitude")
+            },
+        }
+        for row in rows
+    ]
+    return json.dumps(
+        {"type": "FeatureCollection", "features": features},
+        ensure_ascii=False,
+        default=str,
+    )
