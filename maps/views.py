@@ -11,6 +11,8 @@ from django.views.decorators.http import require_GET
 def home(request: HttpRequest) -> HttpResponse:
     map_config = {
         "territoriesUrl": reverse("territory-list"),
+        "sitesUrl": reverse("site-list") if request.user.is_authenticated else None,
+        "parkingUrl": reverse("accessibility-point-list"),
         "osmUrl": settings.OSM_TILES_URL,
         "attribution": "IGN ADMIN EXPRESS-COG, INSEE COG",
         "text": {
@@ -18,6 +20,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "departements": _("Départements"),
             "found": _("Communes found: %s"),
             "none": _("No commune found"),
+            "sites": _("Sites in your territories"),
+            "parking": _("Reserved parking spaces (zoom in)"),
         },
     }
     return render(request, "maps/home.html", {"map_config": map_config})

@@ -23,3 +23,30 @@ def test_home_map_draws_departements_and_zooms_to_a_searched_commune(
         "Boulogne-Billancourt (92012)" in page.locator("#commune-results").inner_text()
     )
     page.screenshot(path=str(tmp_path / "home.png"))
+
+
+@pytest.mark.usefixtures("territories")
+def test_the_home_map_shows_only_the_sites_in_the_users_scope(live_server, page):
+    from actors.roles import Role
+    from sites.models import Site
+    from sites.services import commune_at
+    from tests.browser.test_site_form import log_in
+    from tests.factories import point_in, user_with
+
+    for code in ("92012", "92040"):
+        Site.objects.create(
+            point=point_in(code),
+            commune=commune_at(point_in(code)),
+            name=f"Site {code}",
+        )
+    page.goto(live_server.url + "/")
+    page.wait_for_function("document.getElementById('main-map').dataset.departements")
+    assert (
+        page.locator("#main-map").get_attribute("data-sites") is None
+    )  # visitors see no site
+
+    log_in(page, live_server.url, user_with(Role.CONTRIBUTOR, "92012"))
+    page.wait_for_function("document.getElementById('main-map').dataset.sites")
+    assert (
+        page.locator("#main-map").get_attribute("data-sites") == "2"
+    )  # reading covers the département

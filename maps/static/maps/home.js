@@ -43,6 +43,43 @@
     });
   }
 
+  function escapeHtml(text) {
+    const div = document.createElement("div");
+    div.textContent = text == null ? "" : String(text);
+    return div.innerHTML;
+  }
+
+  async function sitesLayer() {
+    // Only what the server's scope returns for this user; nothing for visitors.
+    const layer = L.geoJSON(null, {
+      pointToLayer: (feature, latlng) =>
+        L.circleMarker(latlng, { radius: 6, color: "#8e2c1f", fillColor: feature.properties.status === "open" ? "#e74c3c" : "#999", fillOpacity: 0.9 }),
+      onEachFeature: (feature, marker) => {
+        const p = feature.properties;
+        marker.bindPopup(`<a href="/sites/${feature.id}/">${escapeHtml(p.name || "#" + feature.id)}</a><br>${escapeHtml(p.commune_code)} · ${escapeHtml(p.people ?? "?")}`);
+      },
+    });
+    const data = await fetchJson(`${config.sitesUrl}?page_size=1000`);
+    return layer.addData(data);
+  }
+
+  function parkingLayer(map) {
+    // Public reserved parking spaces, loaded for the visible area when zoomed in.
+    const layer = L.geoJSON(null, {
+      pointToLayer: (feature, latlng) => L.circleMarker(latlng, { radius: 4, color: "#1f4e8e", fillColor: "#3498db", fillOpacity: 0.9 }),
+      onEachFeature: (feature, marker) => marker.bindPopup(escapeHtml(feature.properties.address || config.text.parking)),
+    });
+    async function refresh() {
+      if (!map.hasLayer(layer) || map.getZoom() < 13) return layer.clearLayers();
+      const b = map.getBounds();
+      const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(",");
+      const data = await fetchJson(`${config.parkingUrl}?page_size=2000&in_bbox=${bbox}`);
+      layer.clearLayers().addData(data);
+    }
+    map.on("moveend overlayadd", refresh);
+    return layer;
+  }
+
   window.terrainMapInit = async function (map) {
     window.terrainMap = map; // for tests and the browser console
     const departements = L.geoJSON(null, { style: outlineStyle, attribution: config.attribution });
@@ -52,7 +89,14 @@
       overlays[config.text.osm] = L.tileLayer(config.osmUrl, { attribution: "&copy; OpenStreetMap", maxZoom: 19 });
     }
     overlays[config.text.departements] = departements.addTo(map);
-    L.control.layers(null, overlays, { collapsed: false }).addTo(map);
+    overlays[config.text.parking] = parkingLayer(map);
+    const control = L.control.layers(null, overlays, { collapsed: false }).addTo(map);
+    if (config.sitesUrl) {
+      sitesLayer().then((layer) => {
+        control.addOverlay(layer.addTo(map), config.text.sites);
+        document.getElementById("main-map").dataset.sites = layer.getLayers().length;
+      });
+    }
     setUpSearch(map, highlight);
     const data = await fetchJson(`${config.territoriesUrl}?level=departement&page_size=200`);
     departements.addData(data);
