@@ -161,3 +161,16 @@ def test_contributor_reports_and_local_admin_verifies_then_removes():
         format="json",
     )  # fmt: skip
     assert refused.status_code == 403
+
+
+def test_the_points_list_uses_a_fixed_number_of_queries():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    run_import(GPSO)
+    with CaptureQueriesContext(connection) as queries:
+        data = (
+            APIClient().get("/api/v1/accessibility-points/", {"page_size": 500}).json()
+        )
+    assert len(data["features"]) == 500
+    assert len(queries) == 2  # count + page, communes joined

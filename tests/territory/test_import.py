@@ -154,6 +154,14 @@ def broken_file(tmp_path, bad_feature: dict):
             },
             "not a polygon",
         ),
+        (
+            {
+                "type": "Feature",
+                "properties": {"code": "84", "nom": "Vaucluse"},
+                "geometry": {"type": "Polygon", "coordinates": "unparseable"},
+            },
+            "no usable geometry",
+        ),
     ],
 )
 def test_a_file_with_one_unusable_feature_is_rejected_whole(
