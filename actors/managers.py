@@ -68,3 +68,15 @@ class AccessRequestQuerySet(models.QuerySet):
         """Requests for a territory inside the admin's local_admin scope."""
         q = paths_q("territory", scope_of(user).write_paths(Role.LOCAL_ADMIN))
         return self.filter(q) if q is not None else self.none()
+
+
+class OrganizationQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "OrganizationQuerySet":
+        """Organizations inside the user's reading scope, or above it (their prefecture, ministry)."""
+        from territory.managers import ancestor_paths
+
+        paths = scope_of(user).read_paths()
+        if not paths:
+            return self.none()
+        above = {a for path in paths for a in ancestor_paths(path)}
+        return self.filter(paths_q("territory", paths) | Q(territory__path__in=above))

@@ -7,7 +7,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from actors.managers import AccessRequestQuerySet, GrantQuerySet, UserManager
+from actors.managers import (
+    AccessRequestQuerySet,
+    GrantQuerySet,
+    OrganizationQuerySet,
+    UserManager,
+)
 from actors.roles import Role
 
 
@@ -30,6 +35,8 @@ class Organization(models.Model):
         related_name="organizations",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = OrganizationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("organization")

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -12,7 +12,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from actors import services
 from actors.forms import AccessRequestForm, ApproveForm, CharterForm, RejectForm
 from actors.models import AccessRequest, Grant, Organization, User
-from actors.scope import scope_of
 
 
 @require_http_methods(["GET", "POST"])
@@ -161,36 +160,15 @@ def revoke(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def directory(request: HttpRequest) -> HttpResponse:
     """Organizations working in or above the user's territories, with members' roles."""
-    paths = scope_of(request.user).read_paths()
-    inside = Q()
-    for path in paths:
-        inside |= Q(territory__path__startswith=path) | Q(
-            territory__path__in=_ancestor_paths(path)
-        )
+    members = User.objects.filter(is_active=True).prefetch_related(
+        Prefetch("grants", queryset=Grant.objects.active().select_related("territory"))
+    )
     organizations = (
-        Organization.objects.filter(inside)
+        Organization.objects.visible_to(request.user)
         .select_related("territory")
-        .prefetch_related(
-            Prefetch(
-                "members",
-                queryset=User.objects.filter(is_active=True).prefetch_related(
-                    Prefetch(
-                        "grants",
-                        queryset=Grant.objects.active().select_related("territory"),
-                    )
-                ),
-            )
-        )
-        if paths
-        else Organization.objects.none()
+        .prefetch_related(Prefetch("members", queryset=members))
     )
     return render(request, "actors/directory.html", {"organizations": organizations})
-
-
-def _ancestor_paths(path: str) -> list[str]:
-    from territory.managers import ancestor_paths
-
-    return ancestor_paths(path)
 
 
 class LoginView(auth_views.LoginView):

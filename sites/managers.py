@@ -3,6 +3,8 @@ import math
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
+from django.db import models
+from django.db.models import Q
 
 from actors.managers import ScopedQuerySet
 
@@ -53,3 +55,13 @@ class AccessibilityPointQuerySet(ScopedQuerySet):
 
 class RestrictedZoneQuerySet(ScopedQuerySet):
     scope_field = "commune"
+
+
+class SiteNoteQuerySet(models.QuerySet):
+    def readable_by(self, user) -> "SiteNoteQuerySet":
+        """Notes open to all readers of the site, or narrowed to the user's organization."""
+        return self.filter(
+            Q(visible_to__isnull=True)
+            | Q(visible_to=user.organization_id)
+            | Q(author=user)
+        ).distinct()

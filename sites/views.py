@@ -3,7 +3,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -71,15 +70,7 @@ def site_detail(request: HttpRequest, pk: int) -> HttpResponse:
             shown = past[0]
             shown.commune = site.commune
     user = request.user
-    notes = (
-        site.notes.select_related("author", "author_organization")
-        .filter(
-            Q(visible_to__isnull=True)
-            | Q(visible_to=user.organization_id)
-            | Q(author=user)
-        )
-        .distinct()
-    )
+    notes = site.notes.select_related("author", "author_organization").readable_by(user)
     context = {
         "site": shown,
         "live_site": site,

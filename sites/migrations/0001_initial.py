@@ -95,13 +95,16 @@ class Migration(migrations.Migration):
                 (
                     "point",
                     django.contrib.gis.db.models.fields.PointField(
-                        srid=4326, verbose_name="location"
+                        srid=settings.GEO_SRID, verbose_name="location"
                     ),
                 ),
                 (
                     "footprint",
                     django.contrib.gis.db.models.fields.MultiPolygonField(
-                        blank=True, null=True, srid=4326, verbose_name="footprint"
+                        blank=True,
+                        null=True,
+                        srid=settings.GEO_SRID,
+                        verbose_name="footprint",
                     ),
                 ),
                 (
@@ -722,7 +725,7 @@ class Migration(migrations.Migration):
                 (
                     "point",
                     django.contrib.gis.db.models.fields.PointField(
-                        srid=4326, verbose_name="location"
+                        srid=settings.GEO_SRID, verbose_name="location"
                     ),
                 ),
                 (
@@ -906,7 +909,7 @@ class Migration(migrations.Migration):
                 (
                     "geom",
                     django.contrib.gis.db.models.fields.MultiPolygonField(
-                        srid=4326, verbose_name="area"
+                        srid=settings.GEO_SRID, verbose_name="area"
                     ),
                 ),
                 (

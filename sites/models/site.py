@@ -6,7 +6,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from lib.living_conditions import STATUS_BY_FACT, THEMES, statuses
-from sites.managers import SiteQuerySet
+from sites.managers import SiteNoteQuerySet, SiteQuerySet
 from sites.validation import check_free_text, validate_free_text
 from territory.mixins import InCommune
 
@@ -302,6 +302,8 @@ class SiteNote(models.Model):
         blank=True,
         related_name="+",
     )
+
+    objects = SiteNoteQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("journal note")

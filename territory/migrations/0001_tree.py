@@ -2,6 +2,7 @@
 
 import django.contrib.gis.db.models.fields
 import django.db.models.deletion
+from django.conf import settings
 from django.contrib.postgres.operations import UnaccentExtension
 from django.db import migrations, models
 
@@ -50,7 +51,7 @@ class Migration(migrations.Migration):
                 (
                     "geom",
                     django.contrib.gis.db.models.fields.MultiPolygonField(
-                        srid=4326, verbose_name="boundary"
+                        srid=settings.GEO_SRID, verbose_name="boundary"
                     ),
                 ),
                 (
@@ -58,7 +59,7 @@ class Migration(migrations.Migration):
                     django.contrib.gis.db.models.fields.MultiPolygonField(
                         blank=True,
                         null=True,
-                        srid=4326,
+                        srid=settings.GEO_SRID,
                         verbose_name="simplified boundary",
                     ),
                 ),

@@ -111,3 +111,21 @@ def test_a_local_admin_closes_from_the_page(admin_client):
     )
     site.refresh_from_db()
     assert (site.status, site.housed_count) == ("resorbed", 4)
+
+
+def test_a_note_narrowed_to_an_organization_is_hidden_from_others(client):
+    from tests.factories import OrganizationFactory
+
+    own, other = OrganizationFactory(), OrganizationFactory()
+    author = user_with(Role.CONTRIBUTOR, "92012", organization=own)
+    reader = user_with(Role.CONTRIBUTOR, "92012", organization=other)
+    site = declared(author)
+    services.add_note(
+        site, "Réunion de coordination prévue.", acting_user=author, visible_to=[own]
+    )
+    services.add_note(site, "Point d'eau réparé.", acting_user=author)
+    client.force_login(reader)
+    texts = [note.text for note in client.get(f"/sites/{site.pk}/").context["notes"]]
+    assert texts == ["Point d'eau réparé."]
+    client.force_login(author)
+    assert len(client.get(f"/sites/{site.pk}/").context["notes"]) == 2
