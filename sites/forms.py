@@ -1,4 +1,6 @@
 from django import forms
+from django.conf import settings
+from django.contrib.gis.geos import Point
 from django.utils.translation import gettext_lazy as _
 from leaflet.forms.widgets import LeafletWidget
 
@@ -17,9 +19,39 @@ class SiteForm(forms.ModelForm):
     """Declare or update a site. `version` carries the version the user started from."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Without a pointer (keyboard, screen reader), coordinates place the site.
+    longitude = forms.FloatField(
+        label=_("or longitude (WGS84)"), required=False, min_value=-180, max_value=180
+    )
+    latitude = forms.FloatField(
+        label=_("and latitude (WGS84)"), required=False, min_value=-90, max_value=90
+    )
     confirm_nearby = forms.BooleanField(
         label=_("I checked: this is not one of the nearby sites"), required=False
     )
+    field_order = ["name", "point", "longitude", "latitude"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["point"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        lon, lat = cleaned.get("longitude"), cleaned.get("latitude")
+        if (lon is None) != (lat is None):
+            self.add_error(
+                "latitude" if lat is None else "longitude",
+                _("Give both longitude and latitude."),
+            )
+        elif lon is not None:
+            cleaned["point"] = Point(lon, lat, srid=settings.GEO_SRID)
+            if "point" not in self.changed_data:
+                self.changed_data.append("point")
+        if not cleaned.get("point") and "point" not in self.errors:
+            self.add_error(
+                "point", _("Place the site on the map or give its coordinates.")
+            )
+        return cleaned
 
     class Meta:
         model = Site

@@ -101,7 +101,7 @@ def site_create(request: HttpRequest) -> HttpResponse:
         data = {
             k: v
             for k, v in form.cleaned_data.items()
-            if k not in ("version", "confirm_nearby")
+            if k not in ("version", "confirm_nearby", "longitude", "latitude")
         }
         try:
             site = services.declare_site(

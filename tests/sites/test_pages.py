@@ -129,3 +129,22 @@ def test_a_note_narrowed_to_an_organization_is_hidden_from_others(client):
     assert texts == ["Point d'eau réparé."]
     client.force_login(author)
     assert len(client.get(f"/sites/{site.pk}/").context["notes"]) == 2
+
+
+def test_a_site_can_be_declared_with_coordinates_instead_of_the_map(admin_client):
+    point = point_in("92040")
+    data = {
+        "kind": "land",
+        "land_owner_type": "unknown",
+        "longitude": point.x,
+        "latitude": point.y,
+    }
+    data |= dict.fromkeys(
+        ("water", "toilets", "electricity", "waste", "pests", "fire_prevention"),
+        "unknown",
+    )
+    response = admin_client.post("/sites/new/", data)
+    assert response.status_code == 302, response.context["form"].errors
+    assert Site.objects.get().commune.code == "92040"
+    empty = admin_client.post("/sites/new/", {**data, "longitude": "", "latitude": ""})
+    assert "point" in empty.context["form"].errors
