@@ -140,3 +140,23 @@ def test_failed_and_successful_logins_are_audited(client):
     assert failure.actor_email == member.email and failure.ip_address == "127.0.0.1"
     client.post("/accounts/login/", {"username": member.email, "password": PASSWORD})
     assert AuditEvent.objects.filter(action="login.succeeded", actor=member).exists()
+
+
+def test_a_session_ends_12_hours_after_login_however_active(client, settings):
+    import time
+
+    from actors.middleware import LOGIN_TIME_KEY
+
+    member = user_with(Role.CONTRIBUTOR, "13055")
+    client.force_login(member)
+    assert client.get("/directory/").status_code == 200
+    session = client.session
+    session[LOGIN_TIME_KEY] = time.time() - settings.SESSION_ABSOLUTE_SECONDS - 1
+    session.save()
+    response = client.get("/directory/")
+    assert response.status_code == 302 and "/accounts/login/" in response.url
+    assert "_auth_user_id" not in client.session
+
+
+def test_sessions_expire_after_30_idle_minutes(settings):
+    assert settings.SESSION_COOKIE_AGE == 1800 and settings.SESSION_SAVE_EVERY_REQUEST
