@@ -64,13 +64,13 @@ def test_a_contributor_cannot_declare_outside_their_commune(contributor):
         declare(contributor, code="92040")
 
 
-def test_a_site_within_200_m_of_an_open_one_asks_for_confirmation(contributor):
+def test_a_site_150_m_from_an_open_one_asks_for_confirmation(contributor):
     first = declare(contributor)
-    near = Point(first.point.x + 0.0015, first.point.y, srid=4326)  # about 110 m east
+    near = Point(first.point.x + 0.00205, first.point.y, srid=4326)  # about 150 m east
     with pytest.raises(services.NearbySites) as warning:
         services.declare_site({"point": near}, acting_user=contributor)
     assert [s.pk for s in warning.value.sites] == [first.pk]
-    assert 90 < warning.value.sites[0].distance.m < 130
+    assert 140 < warning.value.sites[0].distance.m < 160
     confirmed = services.declare_site(
         {"point": near}, acting_user=contributor, confirm_nearby=True
     )
