@@ -23,6 +23,7 @@ def record(
         actor_email=actor.email if actor else details.pop("actor_email", ""),
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
+        scope_path=target.scope_path() if hasattr(target, "scope_path") else "",
         details={key: str(value) for key, value in details.items()},
         ip_address=client_ip(request),
     )

@@ -1,3 +1,6 @@
+from functools import reduce
+from operator import or_
+
 from django.contrib.auth.base_user import BaseUserManager
 from django.db import models
 from django.db.models import Q
@@ -31,6 +34,9 @@ class UserManager(BaseUserManager):
 
     def get_by_natural_key(self, username):
         return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
+
+
+NATION_PATH = "/NFR/"
 
 
 class ScopedQuerySet(models.QuerySet):
@@ -80,3 +86,15 @@ class OrganizationQuerySet(models.QuerySet):
             return self.none()
         above = {a for path in paths for a in ancestor_paths(path)}
         return self.filter(paths_q("territory", paths) | Q(territory__path__in=above))
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def readable_by(self, user) -> "AuditEventQuerySet":
+        """National admins of France read every event; local admins their territory's."""
+        scope = scope_of(user)
+        if scope.can_write(NATION_PATH, Role.NATIONAL):
+            return self.all()
+        paths = scope.write_paths(Role.LOCAL_ADMIN)
+        if not paths:
+            return self.none()
+        return self.filter(reduce(or_, (Q(scope_path__startswith=p) for p in paths)))

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from actors.managers import (
     AccessRequestQuerySet,
+    AuditEventQuerySet,
     GrantQuerySet,
     OrganizationQuerySet,
     UserManager,
@@ -271,7 +272,13 @@ class AuditEvent(models.Model):
     target_type = models.CharField(_("target type"), max_length=60, blank=True)
     target_id = models.CharField(_("target id"), max_length=60, blank=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
+    # The target's territory path, so local admins read the events of their territory.
+    scope_path = models.CharField(
+        _("territory path"), max_length=80, blank=True, db_index=True
+    )
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("audit event")

@@ -13,6 +13,7 @@ urlpatterns = [
     path("requests/<int:pk>/", views.request_detail, name="request-detail"),
     path("charter/", views.charter, name="charter"),
     path("grants/", views.grants, name="grants"),
+    path("audit/", views.audit_log, name="audit"),
     path("grants/<int:pk>/revoke/", views.revoke, name="revoke-grant"),
     path(
         "password/set/<uidb64>/<token>/",

@@ -1,7 +1,10 @@
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from actors import services
 from actors.forms import AccessRequestForm, ApproveForm, CharterForm, RejectForm
-from actors.models import AccessRequest, Grant, Organization, User
+from actors.models import AccessRequest, AuditEvent, Grant, Organization, User
 
 
 @require_http_methods(["GET", "POST"])
@@ -179,3 +182,29 @@ class LoginView(auth_views.LoginView):
 class PasswordSetView(auth_views.PasswordResetConfirmView):
     template_name = "actors/password_set.html"
     success_url = "/accounts/login/"
+
+
+AUDIT_PAGE_SIZE = 100
+
+
+@login_required
+@permission_required("actors.review_accessrequest", raise_exception=True)
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """The audit log of the admin's territory, filterable by action, actor and date."""
+    events = AuditEvent.objects.readable_by(request.user)
+    actions = sorted(set(events.values_list("action", flat=True)))
+    if request.GET.get("action") in actions:
+        events = events.filter(action=request.GET["action"])
+    if request.GET.get("actor"):
+        events = events.filter(actor_email__icontains=request.GET["actor"].strip())
+    if request.GET.get("since"):
+        try:
+            events = events.filter(
+                at__date__gte=datetime.date.fromisoformat(request.GET["since"])
+            )
+        except ValueError:
+            messages.error(request, _("Use the format YYYY-MM-DD for the date."))
+    page = Paginator(events.order_by("-at"), AUDIT_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "actors/audit_log.html", {"page": page, "actions": actions})

@@ -64,7 +64,7 @@ ROUTES = {
     "accounts/request/verify/<str:token>/": "public", "accounts/password/set/<uidb64>/<token>/": "public",
     "accounts/charter/": "login", "directory/": "login (scoped)",
     "accounts/requests/": "local_admin (scoped)", "accounts/requests/<int:pk>/": "local_admin (scoped)",
-    "accounts/grants/": "local_admin (scoped)", "accounts/grants/<int:pk>/revoke/": "local_admin (scoped)",
+    "accounts/grants/": "local_admin (scoped)", "accounts/audit/": "local_admin (scoped, tests/actors)", "accounts/grants/<int:pk>/revoke/": "local_admin (scoped)",
     "api/v1/auth/token": "public", "api/v1/me": "login",
     "api/v1/sites/": "matrix", "api/v1/sites/export/": "scoped (tests/sites/test_export)", "api/v1/sites/(?P<pk>[^/.]+)/": "matrix",
     "admin/": "staff (django admin)",

@@ -160,3 +160,24 @@ def test_a_session_ends_12_hours_after_login_however_active(client, settings):
 
 def test_sessions_expire_after_30_idle_minutes(settings):
     assert settings.SESSION_COOKIE_AGE == 1800 and settings.SESSION_SAVE_EVERY_REQUEST
+
+
+def test_local_admins_read_and_filter_the_audit_log_of_their_territory(client):
+    from sites.services import declare_site
+    from tests.factories import point_in
+
+    writer = user_with(Role.SUPERADMIN, "FR")
+    for code in ("92012", "13055"):
+        declare_site({"point": point_in(code)}, acting_user=writer, confirm_nearby=True)
+    client.force_login(user_with(Role.LOCAL_ADMIN, "92"))
+    page = client.get("/accounts/audit/", {"action": "site.declared"})
+    events = list(page.context["page"])
+    assert [e.scope_path.split("/")[3] for e in events] == ["D92"]
+    national = user_with(Role.NATIONAL, "FR")
+    client.force_login(national)
+    assert (
+        len(client.get("/accounts/audit/", {"action": "site.declared"}).context["page"])
+        == 2
+    )
+    client.force_login(user_with(Role.CONTRIBUTOR, "92012"))
+    assert client.get("/accounts/audit/").status_code == 403
