@@ -21,6 +21,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "found": _("Communes found: %s"),
             "none": _("No commune found"),
             "sites": _("Sites in your territories"),
+            "communePage": _("parking rules"),
             "parking": _("Reserved parking spaces (zoom in)"),
         },
     }

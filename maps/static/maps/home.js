@@ -37,7 +37,10 @@
         button.type = "button";
         button.textContent = `${feature.properties.name} (${feature.properties.code})`;
         button.addEventListener("click", () => zoomTo(map, feature, highlight));
-        item.append(button);
+        const page = document.createElement("a");
+        page.href = `/communes/${encodeURIComponent(feature.properties.code)}/`;
+        page.textContent = config.text.communePage;
+        item.append(button, " · ", page);
         results.append(item);
       }
     });
@@ -90,7 +93,7 @@
     }
     overlays[config.text.departements] = departements.addTo(map);
     overlays[config.text.parking] = parkingLayer(map);
-    const control = L.control.layers(null, overlays, { collapsed: false }).addTo(map);
+    const control = L.control.layers(null, overlays, { collapsed: window.innerWidth < 600 }).addTo(map);
     if (config.sitesUrl) {
       sitesLayer().then((layer) => {
         control.addOverlay(layer.addTo(map), config.text.sites);
