@@ -21,6 +21,11 @@ urlpatterns = [
         accessibility_views.import_points_view,
         name="points-import",
     ),
+    path(
+        "accessibility/points/<int:pk>/status/",
+        accessibility_views.point_status,
+        name="point-status",
+    ),
     path("api/v1/", include("territory.api.urls")),
     path("api/v1/", include("actors.api.urls")),
     path("api/v1/", include("sites.api.urls")),

@@ -14,9 +14,20 @@ from django.views.decorators.http import require_http_methods
 
 from actors.roles import Role
 from actors.scope import scope_of
-from sites.accessibility import ImportRefused, import_points, set_parking_rules
+from sites.accessibility import (
+    ImportRefused,
+    import_points,
+    set_parking_rules,
+    set_point_status,
+)
 from sites.importers import DEFAULT_MAPPING, read_rows
-from sites.models import AccessibilityPoint, ParkingRules, PointSource, RestrictedZone
+from sites.models import (
+    AccessibilityPoint,
+    ParkingRules,
+    PointSource,
+    PointStatus,
+    RestrictedZone,
+)
 from territory.models import Territory
 from territory.sources import SourceError
 
@@ -69,7 +80,13 @@ def commune_page(request: HttpRequest, code: str) -> HttpResponse:
     points = AccessibilityPoint.objects.readable_by(request.user).filter(
         commune=commune
     )
+    reported = (
+        points.filter(status=PointStatus.REPORTED)
+        if form is not None
+        else points.none()
+    )
     context = {
+        "reported": reported,
         "commune": commune,
         "rules": rules,
         "form": form,
@@ -147,3 +164,20 @@ def _confirm_import(request: HttpRequest) -> HttpResponse:
             _("Import done: %(summary)s.") % {"summary": outcome["result"].summary()},
         )
     return redirect("points-import")
+
+
+@login_required
+@require_http_methods(["POST"])
+def point_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """A local admin verifies or removes a reported point from the commune page."""
+    point = get_object_or_404(
+        AccessibilityPoint.objects.visible_to(request.user).select_related("commune"),
+        pk=pk,
+    )
+    new_status = request.POST.get("status")
+    if new_status not in (PointStatus.VERIFIED, PointStatus.REMOVED):
+        messages.error(request, _("Unknown status."))
+    else:
+        set_point_status(point, new_status, acting_user=request.user, request=request)
+        messages.success(request, _("Point updated."))
+    return redirect("commune", code=point.commune.code)

@@ -76,6 +76,7 @@ ROUTES = {
     "api/v1/communes/<str:code>/parking-rules": "public",
     "communes/<str:code>/": "public read, local_admin edits rules (tests/sites/test_accessibility_pages)",
     "accessibility/import/": "local_admin (tests/sites/test_accessibility_pages)",
+    "accessibility/points/<int:pk>/status/": "local_admin (tests/sites/test_accessibility_pages)",
     "sites/": "matrix", "sites/new/": "matrix", "sites/<int:pk>/": "matrix", "sites/<int:pk>/edit/": "matrix",
     "sites/<int:pk>/close/": "local_admin (tests/sites)", "sites/<int:pk>/notes/": "contributor (tests/sites)",
     "sites/<int:pk>/procedures/": "local_admin (tests/sites)",

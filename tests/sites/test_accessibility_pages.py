@@ -70,3 +70,27 @@ def test_web_import_rejects_rows_outside_the_admin_territory(client):
 def test_only_local_admins_reach_the_import(client):
     client.force_login(user_with(Role.CONTRIBUTOR, "92012"))
     assert client.get("/accessibility/import/").status_code == 403
+
+
+def test_a_local_admin_verifies_a_reported_space_from_the_commune_page(client):
+    from sites.accessibility import report_point
+    from tests.factories import point_in
+
+    point = report_point(
+        {"point": point_in("92012"), "address": "5 rue Y"},
+        acting_user=user_with(Role.CONTRIBUTOR, "92012"),
+    )
+    contributor = user_with(Role.CONTRIBUTOR, "92012")
+    client.force_login(contributor)
+    assert not client.get("/communes/92012/").context["reported"]
+    assert (
+        client.post(
+            f"/accessibility/points/{point.pk}/status/", {"status": "verified"}
+        ).status_code
+        == 403
+    )
+    client.force_login(user_with(Role.LOCAL_ADMIN, "92"))
+    assert list(client.get("/communes/92012/").context["reported"]) == [point]
+    client.post(f"/accessibility/points/{point.pk}/status/", {"status": "verified"})
+    point.refresh_from_db()
+    assert point.status == "verified" and point.verified_at is not None
