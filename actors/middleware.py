@@ -2,8 +2,10 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 LOGIN_TIME_KEY = "terrain_login_at"
 
@@ -35,7 +37,9 @@ class CharterMiddleware:
         "/static/",
         "/i18n/",
         "/healthz",
-        "/api/",
+        "/api/v1/auth/token",
+        "/api/v1/me",
+        "/api/schema/",
     )
 
     def __init__(self, get_response):
@@ -48,5 +52,10 @@ class CharterMiddleware:
             and user.needs_charter
             and not request.path.startswith(self.EXEMPT_PREFIXES)
         ):
+            if request.path.startswith("/api/"):
+                message = _(
+                    "Accept the usage charter on the website before using the API."
+                )
+                return JsonResponse({"detail": message}, status=403)
             return redirect(f"{reverse('actors:charter')}?next={request.path}")
         return self.get_response(request)

@@ -149,7 +149,7 @@ def _apply_rows(rows, source, acting_user, result: ImportResult) -> None:
     communes = _communes_by_code({r.commune_code for r in rows if r.commune_code})
     existing = {
         p.source_id: p
-        for p in AccessibilityPoint.objects.filter(
+        for p in AccessibilityPoint.objects.select_related("commune").filter(
             source=source, source_id__in=[r.source_id for r in rows]
         )
     }
@@ -182,16 +182,14 @@ def _point_for(
     before = {name: getattr(point, name) for name in POINT_FIELDS} | {
         "point": point.point and point.point.ewkt
     }
+    # An existing point is only changed by an admin of where it stands now.
+    if point.pk is not None:
+        _require_import_scope(acting_user, point.commune)
     for name, value in row.values.items():
         setattr(point, name, value)
     point.point = row.point
-    point.commune = communes.get(row.commune_code) or _commune_at(row.point)
-    if acting_user is not None and not scope_of(acting_user).can_write(
-        point.commune.path, Role.LOCAL_ADMIN
-    ):
-        raise PermissionDenied(
-            _("outside your territory (%(c)s)") % {"c": point.commune.code}
-        )
+    point.commune = _commune_for(row, communes)
+    _require_import_scope(acting_user, point.commune)
     point.full_clean(exclude=["reported_by", "verified_by"], validate_unique=False)
     after = {name: getattr(point, name) for name in POINT_FIELDS} | {
         "point": point.point.ewkt
@@ -201,13 +199,40 @@ def _point_for(
     return point
 
 
+def _commune_for(row: ImportRow, communes: dict[str, Territory]) -> Territory:
+    """The file's INSEE code when the point lies in that commune; else a spatial join."""
+    commune = communes.get(row.commune_code)
+    if commune is None:
+        return _commune_at(row.point)
+    if not commune.tolerant_geom.intersects(row.point):
+        raise ValidationError(
+            {
+                "commune_code": _("the point is not in commune %(c)s")
+                % {"c": commune.code}
+            }
+        )
+    return commune
+
+
+def _require_import_scope(acting_user, commune: Territory) -> None:
+    if acting_user is not None and not scope_of(acting_user).can_write(
+        commune.path, Role.LOCAL_ADMIN
+    ):
+        raise PermissionDenied(
+            _("outside your territory (%(c)s)") % {"c": commune.code}
+        )
+
+
 def _communes_by_code(codes: set[str]) -> dict[str, Territory]:
-    return {
-        t.code: t
-        for t in Territory.objects.communes()
+    communes = (
+        Territory.objects.communes()
         .filter(code__in=codes)
-        .only("id", "code", "path")
-    }
+        .only("id", "code", "path", "geom")
+    )
+    for commune in communes:
+        # About 100 m of slack: boundaries are simplified, sources place points on kerbs.
+        commune.tolerant_geom = commune.geom.buffer(0.001).prepared
+    return {commune.code: commune for commune in communes}
 
 
 def _message(exc) -> str:

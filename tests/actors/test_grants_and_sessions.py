@@ -181,3 +181,19 @@ def test_local_admins_read_and_filter_the_audit_log_of_their_territory(client):
     )
     client.force_login(user_with(Role.CONTRIBUTOR, "92012"))
     assert client.get("/accounts/audit/").status_code == 403
+
+
+def test_the_api_is_closed_until_the_charter_is_accepted(client, settings):
+    from rest_framework.test import APIClient
+
+    member = user_with(Role.CONTRIBUTOR, "92012")
+    token = client.post(
+        "/api/v1/auth/token", {"email": member.email, "password": PASSWORD}
+    ).json()["token"]
+    settings.CHARTER_VERSION = 2  # a new charter: everyone must accept it again
+    client.force_login(member)
+    assert client.get("/api/v1/sites/").status_code == 403
+    assert client.get("/api/v1/me").json()["charter_accepted"] is False
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert api.get("/api/v1/sites/").status_code == 401

@@ -174,3 +174,28 @@ def test_the_points_list_uses_a_fixed_number_of_queries():
         )
     assert len(data["features"]) == 500
     assert len(queries) == 2  # count + page, communes joined
+
+
+def test_an_import_cannot_move_a_point_of_another_territory_nor_lie_about_its_commune():
+    from sites.accessibility import ImportRow, import_points
+    from sites.models import PointSource
+
+    marseille, boulogne = point_in("13055"), point_in("92012")
+    import_points(
+        [ImportRow(1, {"address": "Vieux-Port"}, marseille, "MRS-1")],
+        source=PointSource.OPEN_DATA,
+    )
+    admin92 = user_with(Role.LOCAL_ADMIN, "92")
+    rows = [
+        ImportRow(1, {"address": "hijacked"}, boulogne, "MRS-1"),
+        ImportRow(
+            2, {"address": "wrong commune"}, marseille, "NEW-2", commune_code="92012"
+        ),
+    ]
+    result = import_points(
+        rows, source=PointSource.OPEN_DATA, partial=True, acting_user=admin92
+    )
+    assert (result.created, result.updated, len(result.rejected)) == (0, 0, 2)
+    moved = AccessibilityPoint.objects.get(source_id="MRS-1")
+    assert (moved.commune.code, moved.address) == ("13055", "Vieux-Port")
+    assert not AccessibilityPoint.objects.filter(source_id="NEW-2").exists()
