@@ -6,6 +6,7 @@ id_pmr, code_insee, num_loc + rep_loc + localisation, comp_loc, aerien, domaine,
 """
 
 import csv
+import io
 from pathlib import Path
 
 from django.conf import settings
@@ -85,18 +86,30 @@ def _ogr_point(feature, needs_transform: bool) -> Point | None:
 
 
 def _csv_records(path: Path):
-    with (
-        plain_file(path) as plain,
-        plain.open(newline="", encoding="utf-8-sig") as handle,
-    ):
-        sample = handle.read(4096)
-        handle.seek(0)
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-        reader = csv.DictReader(handle, dialect=dialect)
+    with plain_file(path) as plain:
+        text = _decoded(plain.read_bytes(), path.name)
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel  # one column, or too little to tell: plain commas
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+    try:
         # Line numbers as a spreadsheet shows them: the header is line 1.
         return [
             (number, row, _csv_point(row)) for number, row in enumerate(reader, start=2)
         ]
+    except csv.Error as exc:
+        raise SourceError(f"{path.name}: not a readable CSV file ({exc})") from exc
+
+
+def _decoded(data: bytes, name: str) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252 as spreadsheets often save it."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise SourceError(f"{name}: unknown text encoding (save it as UTF-8)")
 
 
 def _csv_point(row: dict) -> Point | None:

@@ -169,11 +169,15 @@ def reopen_site(
 
 def _locked(site: Site, expected_version: int) -> Site:
     current = Site.objects.select_for_update().select_related("commune").get(pk=site.pk)
-    if expected_version is None:
-        raise ValidationError({"version": _("The version you edited is required.")})
-    if int(expected_version) != current.version:
+    try:
+        expected_version = int(expected_version)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            {"version": _("The version you edited is required.")}
+        ) from None
+    if expected_version != current.version:
         changed = SiteRevision.objects.filter(
-            site=current, version__gt=int(expected_version)
+            site=current, version__gt=expected_version
         ).values_list("changes", flat=True)
         fields = sorted({name for change in changed for name in change})
         raise StaleEdit(

@@ -3,7 +3,6 @@ import datetime
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -11,6 +10,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework_gis.filters import InBBoxFilter
@@ -186,18 +186,21 @@ class SiteViewSet(viewsets.ModelViewSet):
         return response
 
     def partial_update(self, request, *args, **kwargs):
-        site = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
+        site = get_object_or_404(
+            self.get_queryset(), pk=kwargs["pk"]
+        )  # DRF's: bad pk -> 404
         serializer = SiteSerializer(site, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        data = {k: v for k, v in serializer.validated_data.items() if k != "version"}
-        if "version" not in request.data:
+        data = dict(serializer.validated_data)
+        version = data.pop("version", None)  # flat or inside a Feature's properties
+        if version is None:
             raise ValidationError({"version": _("The version you edited is required.")})
         try:
             site = services.update_site(
                 site,
                 data,
                 acting_user=request.user,
-                expected_version=request.data["version"],
+                expected_version=version,
                 request=request,
             )
         except services.StaleEdit as stale:
