@@ -49,6 +49,10 @@ class ImportForm(forms.Form):
         choices=PointSource.choices,
         initial=PointSource.MUNICIPALITY,
     )
+    partial = forms.BooleanField(
+        label=gettext_lazy("Import the valid rows and skip the rejected ones"),
+        required=False,
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -110,11 +114,15 @@ def import_points_view(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         path = _store(form.cleaned_data["file"])
+        data = form.cleaned_data
         request.session["points_import"] = {
             "path": str(path),
-            "source": form.cleaned_data["source"],
+            "source": data["source"],
+            "partial": data["partial"],
         }
-        preview = _run(request, path, form.cleaned_data["source"], dry_run=True)
+        preview = _run(
+            request, path, data["source"], dry_run=True, partial=data["partial"]
+        )
         return render(request, "sites/import_preview.html", preview)
     return render(
         request, "sites/import_form.html", {"form": form, "mapping": DEFAULT_MAPPING}
@@ -133,19 +141,26 @@ def _store(upload) -> Path:
     return path
 
 
-def _run(request, path: Path, source: str, *, dry_run: bool) -> dict:
+def _run(request, path: Path, source: str, *, dry_run: bool, partial: bool) -> dict:
+    """All or nothing unless `partial`; a preview always lists every rejected row."""
     try:
         rows = read_rows(path)
         result = import_points(
-            rows, source=source, partial=True, dry_run=dry_run, acting_user=request.user
+            rows,
+            source=source,
+            partial=partial or dry_run,
+            dry_run=dry_run,
+            acting_user=request.user,
         )
     except SourceError as exc:
         return {"error": str(exc)}
-    except (
-        ImportRefused
-    ) as refused:  # cannot happen with partial=True; kept for clarity
-        result = refused.result
-    return {"result": result, "rows": len(rows)}
+    except ImportRefused as refused:
+        return {
+            "error": _("Import refused, nothing was changed: %(n)s rows rejected.")
+            % {"n": len(refused.result.rejected)}
+        }
+    blocked = bool(result.rejected) and not partial
+    return {"result": result, "rows": len(rows), "blocked": blocked, "partial": partial}
 
 
 def _confirm_import(request: HttpRequest) -> HttpResponse:
@@ -154,7 +169,13 @@ def _confirm_import(request: HttpRequest) -> HttpResponse:
     if path.parent != UPLOAD_DIR or not path.exists():
         messages.error(request, _("The uploaded file has expired; upload it again."))
         return redirect("points-import")
-    outcome = _run(request, path, pending["source"], dry_run=False)
+    outcome = _run(
+        request,
+        path,
+        pending["source"],
+        dry_run=False,
+        partial=pending.get("partial", False),
+    )
     path.unlink(missing_ok=True)
     if "error" in outcome:
         messages.error(request, outcome["error"])

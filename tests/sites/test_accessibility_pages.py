@@ -94,3 +94,28 @@ def test_a_local_admin_verifies_a_reported_space_from_the_commune_page(client):
     client.post(f"/accessibility/points/{point.pk}/status/", {"status": "verified"})
     point.refresh_from_db()
     assert point.status == "verified" and point.verified_at is not None
+
+
+def test_web_import_is_all_or_nothing_unless_asked(client, tmp_path):
+    import json
+
+    from territory.sources import read_json
+
+    document = read_json(GPSO)
+    document["features"][3]["geometry"] = None
+    broken = SimpleUploadedFile("broken.geojson", json.dumps(document).encode())
+    client.force_login(user_with(Role.LOCAL_ADMIN, "92"))
+    preview = client.post(
+        "/accessibility/import/", {"file": broken, "source": "open_data"}
+    )
+    assert preview.context["blocked"] and len(preview.context["result"].rejected) == 1
+    client.post("/accessibility/import/", {"confirm": "1"})
+    assert AccessibilityPoint.objects.count() == 0
+    broken.seek(0)
+    partial = client.post(
+        "/accessibility/import/",
+        {"file": broken, "source": "open_data", "partial": "on"},
+    )
+    assert not partial.context["blocked"]
+    client.post("/accessibility/import/", {"confirm": "1"})
+    assert AccessibilityPoint.objects.count() == 718
