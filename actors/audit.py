@@ -25,5 +25,6 @@ def record(
         target_id=str(target.pk) if target is not None else "",
         scope_path=target.scope_path() if hasattr(target, "scope_path") else "",
         details={key: str(value) for key, value in details.items()},
-        ip_address=client_ip(request),
+        # Anonymous visitors' addresses are personal data we do not need to keep.
+        ip_address=client_ip(request) if actor else None,
     )

@@ -249,6 +249,11 @@ class AccessRequest(models.Model):
     def scope_path(self) -> str:
         return self.territory.path
 
+    def clean(self) -> None:
+        from sites.validation import validate_free_text  # one guard for all free text
+
+        validate_free_text(self, "reason", "decision_reason", "new_organization_name")
+
     def organization_label(self) -> str:
         return (
             self.organization.name if self.organization else self.new_organization_name

@@ -139,7 +139,11 @@ LOGOUT_REDIRECT_URL = "home"
 # Brute force: 5 failures on one account lock it for 15 minutes.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Locks the account, not the address: a prefecture's shared NAT or our reverse proxy
+# must not lock everyone out after five typos (hence axes.W006 silenced below).
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# Django's login form (and our token view) pass the e-mail as "username".
+AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
@@ -253,7 +257,7 @@ LOGGING = {
 # Debian bookworm ships GDAL 3.6, which cannot block file/network access from a
 # spatial reference. We only build SRS from integer EPSG codes and read local files
 # chosen by an operator, so the check's concern does not apply; revisit on GDAL 3.9+.
-SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+SILENCED_SYSTEM_CHECKS = ["gis.W001", "axes.W006"]
 
 # Declaring a site this close (metres) to an open one asks to confirm it is not a duplicate.
 SITE_DUPLICATE_METRES = 200

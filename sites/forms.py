@@ -4,6 +4,7 @@ from django.contrib.gis.geos import Point
 from django.utils.translation import gettext_lazy as _
 from leaflet.forms.widgets import LeafletWidget
 
+from actors.models import Organization
 from sites.models import Site, SiteNote, SiteProcedure, SiteStatus
 
 EDITABLE_FIELDS = (
@@ -102,6 +103,11 @@ class NoteForm(forms.ModelForm):
             "text": forms.Textarea(attrs={"rows": 3}),
             "visible_to": forms.CheckboxSelectMultiple,
         }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only organizations the author can see may be chosen.
+        self.fields["visible_to"].queryset = Organization.objects.visible_to(user)
 
 
 class ProcedureForm(forms.ModelForm):

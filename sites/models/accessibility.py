@@ -117,7 +117,7 @@ class AccessibilityPoint(InCommune):
         return self.address or self.source_id or f"#{self.pk}"
 
     def clean(self) -> None:
-        validate_free_text(self, "address", "details")
+        validate_free_text(self, "address", "details", "domain")
 
 
 class ParkingRules(models.Model):
@@ -173,3 +173,6 @@ class RestrictedZone(InCommune):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        validate_free_text(self, "name", "rules")
