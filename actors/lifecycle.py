@@ -13,8 +13,8 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 
 from actors.audit import record
-from actors.models import AccessRequest, User
-from actors.services import end_sessions, mail, notify_reviewers
+from actors.models import AccessRequest, AuditEvent, User
+from actors.services import VERIFY_MAX_AGE, end_sessions, mail, notify_reviewers
 
 
 @dataclass
@@ -79,12 +79,34 @@ def _deactivate(user: User, now: datetime) -> None:
 
 @transaction.atomic
 def _anonymise(user: User, now: datetime) -> None:
-    user.email = f"anonymised-{user.pk}@invalid"
-    user.first_name = user.last_name = ""
+    """Erase the person everywhere we wrote their name or address, keep the facts."""
+    old_email, alias = user.email, f"anonymised-{user.pk}@invalid"
+    AccessRequest.objects.filter(email__iexact=old_email).update(
+        email=alias, first_name="", last_name="", reason=""
+    )
+    # The audit log stays append-only in content; only the identity is replaced.
+    AuditEvent.objects.filter(actor_email__iexact=old_email).update(actor_email=alias)
+    for event in AuditEvent.objects.filter(details__user=old_email).only("details"):
+        AuditEvent.objects.filter(pk=event.pk).update(
+            details={**event.details, "user": alias}
+        )
+    user.email, user.first_name, user.last_name = alias, "", ""
     user.set_unusable_password()
     user.anonymised_at = now
     user.save()
     record("user.anonymised", target=user)
+
+
+def purge_stale_requests(now: datetime) -> int:
+    """Unverified requests are dropped once their link has expired; decided ones after a year."""
+    unverified = AccessRequest.objects.filter(
+        status="unverified", created_at__lt=now - VERIFY_MAX_AGE
+    )
+    decided = AccessRequest.objects.filter(
+        status__in=["approved", "rejected"],
+        decided_at__lt=now - timedelta(days=settings.ACCESS_REQUEST_RETENTION_DAYS),
+    )
+    return unverified.delete()[0] + decided.delete()[0]
 
 
 def send_request_reminders(now: datetime) -> int:

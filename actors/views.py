@@ -1,8 +1,11 @@
 import datetime
+import hashlib
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
@@ -17,19 +20,40 @@ from actors.forms import AccessRequestForm, ApproveForm, CharterForm, RejectForm
 from actors.models import AccessRequest, AuditEvent, Grant, Organization, User
 
 
+def too_many_requests(request: HttpRequest) -> bool:
+    """At most ACCESS_REQUESTS_PER_HOUR submissions per client (hashed address) per hour."""
+    address = request.META.get("REMOTE_ADDR", "")
+    key = (
+        "access-requests:"
+        + hashlib.sha256((settings.SECRET_KEY + address).encode()).hexdigest()
+    )
+    cache.add(key, 0, timeout=3600)
+    return cache.incr(key) > settings.ACCESS_REQUESTS_PER_HOUR
+
+
 @require_http_methods(["GET", "POST"])
 def request_access(request: HttpRequest) -> HttpResponse:
     form = AccessRequestForm(request.POST or None)
+    if request.method == "POST" and too_many_requests(request):
+        message = _(
+            "Too many requests from your connection; please try again in an hour."
+        )
+        return render(
+            request,
+            "actors/request_form.html",
+            {"form": form, "limited": message},
+            status=429,
+        )
     if request.method == "POST" and form.is_valid():
         try:
-            services.request_access(form.request_data(), request=request)
+            access_request = services.request_access(
+                form.request_data(), request=request
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             return render(
-                request,
-                "actors/request_sent.html",
-                {"email": form.cleaned_data["email"]},
+                request, "actors/request_sent.html", {"email": access_request.email}
             )
     return render(request, "actors/request_form.html", {"form": form})
 

@@ -163,6 +163,9 @@ ACCOUNT_INACTIVE_DAYS = 182
 ACCOUNT_DEACTIVATE_AFTER_WARNING_DAYS = 30
 ACCOUNT_ANONYMISE_AFTER_DEACTIVATION_DAYS = 182
 ACCESS_REQUEST_REMINDER_DAYS = (3, 10)
+ACCESS_REQUEST_RETENTION_DAYS = 365
+# Public access-request form: submissions per client address and hour (mail abuse).
+ACCESS_REQUESTS_PER_HOUR = int(os.environ.get("ACCESS_REQUESTS_PER_HOUR", "5"))
 
 # Absolute links in e-mails.
 SITE_URL = os.environ.get(

@@ -20,3 +20,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def fast_password_hashing(settings):
     # PBKDF2's deliberate slowness is for production, not for hundreds of test logins.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    # Rate limits count in the cache: each test starts with none spent.
+    from django.core.cache import cache
+
+    cache.clear()

@@ -60,3 +60,41 @@ def test_reviewers_are_reminded_after_3_and_10_days(django_capture_on_commit_cal
     assert send_request_reminders(created + timedelta(days=5)) == 0
     assert send_request_reminders(created + timedelta(days=11)) == 1
     assert send_request_reminders(created + timedelta(days=30)) == 0
+
+
+def test_anonymisation_reaches_requests_and_the_audit_log():
+    from actors.audit import record
+    from actors.models import AuditEvent
+
+    start = timezone.now()
+    user = user_with(Role.CONTRIBUTOR, "92012", last_login=start)
+    AccessRequest.objects.create(
+        email=user.email, first_name="Léa", last_name="Dupont", territory=territory("92012"),
+        role=Role.OBSERVER, reason="Maraudes", status="approved", new_organization_name="O",
+    )  # fmt: skip
+    record("login.succeeded", actor=user, target=user)
+    record("grant.created", user=user.email, role="observer")
+    for days in (190, 225, 410):
+        run_account_lifecycle(start + timedelta(days=days))
+    alias = f"anonymised-{user.pk}@invalid"
+    assert (
+        AccessRequest.objects.get().email == alias
+        and AccessRequest.objects.get().last_name == ""
+    )
+    assert not AuditEvent.objects.filter(actor_email=user.email).exists()
+    assert AuditEvent.objects.get(action="grant.created").details == {
+        "user": alias,
+        "role": "observer",
+    }
+
+
+def test_stale_requests_are_purged():
+    from actors.lifecycle import purge_stale_requests
+
+    now = timezone.now()
+    AccessRequest.objects.create(
+        email="x@example.org", first_name="A", last_name="B", territory=territory("92012"),
+        role=Role.OBSERVER, reason="r", new_organization_name="O", created_at=now - timedelta(days=4),
+    )  # fmt: skip
+    assert purge_stale_requests(now - timedelta(days=2)) == 0
+    assert purge_stale_requests(now) == 1

@@ -232,3 +232,14 @@ def test_bad_request_form_names_the_fields(client):
 def test_superadmin_role_cannot_be_requested(client):
     response = ask(client, role="superadmin")
     assert "role" in response.context["form"].errors
+
+
+def test_the_public_form_is_rate_limited_per_address(client, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.ACCESS_REQUESTS_PER_HOUR = 2
+    assert ask(client).status_code == 200
+    assert ask(client, email="other@example.org").status_code == 200
+    assert ask(client, email="third@example.org").status_code == 429
+    assert AccessRequest.objects.count() == 2
