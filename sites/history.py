@@ -136,3 +136,30 @@ def _display(field, value) -> str:
         return "∅"
     choices = dict(field.flatchoices) if field.choices else {}
     return str(choices.get(value, value))
+
+
+PAST_FILTERS = (
+    "status",
+    "kind",
+    "water_status",
+    "toilets_status",
+    "electricity_status",
+    "waste_status",
+)
+
+
+def past_states(sites, day: datetime.date, params) -> list[Site]:
+    """The sites as they were that day, filtered on what they were then.
+
+    `sites` are today's rows narrowed by place only (scope, territory, bbox): a status
+    or kind filter must apply to the past state, not to today's.
+    """
+    communes = {site.pk: site.commune for site in sites}
+    past = as_of(sites, day)
+    for site in past:
+        site.commune = communes[site.pk]
+    for name in PAST_FILTERS:
+        wanted = set(params.getlist(name)) if hasattr(params, "getlist") else set()
+        if wanted:
+            past = [site for site in past if getattr(site, name) in wanted]
+    return past

@@ -11,9 +11,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from actors.scope import scope_of
 from sites import services
 from sites.forms import CloseForm, NoteForm, ProcedureForm, SiteForm
-from sites.history import ACTION_LABELS, as_of, readable_changes
+from sites.history import ACTION_LABELS, as_of, past_states, readable_changes
 from sites.models import Site, SiteKind, SiteStatus
 from territory.models import Territory
+
+PAGE_LIMIT = 500
 
 
 def _as_of(request) -> datetime.date | None:
@@ -35,17 +37,15 @@ def site_list(request: HttpRequest) -> HttpResponse:
         .select_related("commune")
         .order_by("commune__name", "pk")
     )
-    if request.GET.get("status") in SiteStatus.values:
-        sites = sites.filter(status=request.GET["status"])
-    if request.GET.get("kind") in SiteKind.values:
-        sites = sites.filter(kind=request.GET["kind"])
     day = _as_of(request)
-    rows = list(sites[:500])
-    if day:
-        communes = {s.pk: s.commune for s in rows}
-        rows = as_of(rows, day)
-        for site in rows:
-            site.commune = communes[site.pk]
+    if day:  # filter on the state at that date, not today's
+        rows = past_states(list(sites[:PAGE_LIMIT]), day, request.GET)
+    else:
+        if request.GET.get("status") in SiteStatus.values:
+            sites = sites.filter(status=request.GET["status"])
+        if request.GET.get("kind") in SiteKind.values:
+            sites = sites.filter(kind=request.GET["kind"])
+        rows = list(sites[:PAGE_LIMIT])
     context = {
         "sites": rows,
         "as_of": day,

@@ -27,10 +27,11 @@ from sites.api.serializers import (
     django_errors_to_drf,
 )
 from sites.export import site_row, to_csv, to_geojson, with_procedures
-from sites.history import as_of
+from sites.history import as_of, past_states
 from sites.models import Site
 
 EXPORT_LIMIT = 50_000
+AS_OF_LIMIT = 5_000
 
 
 class SitePagination(GeoJsonPagination):
@@ -88,11 +89,30 @@ class SiteViewSet(viewsets.ModelViewSet):
         day = _as_of_param(request)
         if day is None:
             return super().list(request, *args, **kwargs)
-        sites = list(self.filter_queryset(self.get_queryset()).order_by("pk")[:1000])
-        past = [s for s in as_of(sites, day) if s.commune_id]
-        for site in past:
-            site.commune = next(s.commune for s in sites if s.pk == site.pk)
+        past = past_states(self._placed_sites(request), day, request.query_params)
         return Response(SiteFeatureSerializer(past, many=True).data)
+
+    def _placed_sites(self, request) -> "list[Site]":  # quoted: `list` is a method here
+        """Visible sites narrowed by place only (territory, bbox), for a past date."""
+        place = (
+            {"territory": request.query_params["territory"]}
+            if "territory" in request.query_params
+            else {}
+        )
+        sites = SiteFilter(data=place, queryset=self.get_queryset(), request=request).qs
+        sites = InBBoxFilter().filter_queryset(request, sites, self)
+        sites = list(
+            sites.prefetch_related("procedures").order_by("pk")[: AS_OF_LIMIT + 1]
+        )
+        if len(sites) > AS_OF_LIMIT:
+            raise ValidationError(
+                {
+                    "as_of": _(
+                        "Too many sites for a past date: narrow by territory or bbox."
+                    )
+                }
+            )
+        return sites
 
     def retrieve(self, request, *args, **kwargs):
         site = self.get_object()
@@ -150,17 +170,14 @@ class SiteViewSet(viewsets.ModelViewSet):
     @action(detail=False, url_path="export")
     def export(self, request, *args, **kwargs):
         """CSV or GeoJSON of the visible sites (filters and as_of apply); audited."""
-        sites = list(
-            self.filter_queryset(self.get_queryset())
-            .prefetch_related("procedures")
-            .order_by("pk")[:EXPORT_LIMIT]
-        )
         day = _as_of_param(request)
-        if day is not None:
-            communes = {s.pk: s.commune for s in sites}
-            sites = as_of(sites, day)
-            for site in sites:
-                site.commune = communes[site.pk]
+        if day is None:
+            queryset = self.filter_queryset(self.get_queryset()).prefetch_related(
+                "procedures"
+            )
+            sites = list(queryset.order_by("pk")[:EXPORT_LIMIT])
+        else:
+            sites = past_states(self._placed_sites(request), day, request.query_params)
         rows = [site_row(s) for s in sites]
         fields = with_procedures(rows, sites, request.user)
         kind = (
@@ -220,6 +237,7 @@ class SiteViewSet(viewsets.ModelViewSet):
 
 
 EXPORT_LIMIT = 50_000
+AS_OF_LIMIT = 5_000
 
 
 def _as_of_param(request) -> datetime.date | None:

@@ -135,3 +135,33 @@ def test_as_of_returns_the_past_state(api):
     assert (
         api.get(f"/api/v1/sites/{site_id}/", {"as_of": "yesterday"}).status_code == 400
     )
+
+
+def test_as_of_filters_apply_to_the_past_state(api):
+    site_id = api.post("/api/v1/sites/", feature(), format="json").json()["id"]
+    admin = user_with(Role.LOCAL_ADMIN, "92")
+    from sites.models import Site
+
+    services.close_site(
+        Site.objects.get(pk=site_id),
+        acting_user=admin,
+        expected_version=1,
+        status="resorbed",
+        closed_on=TODAY,
+    )
+    first = SiteRevision.objects.get(site_id=site_id, version=1)
+    SiteRevision.objects.filter(pk=first.pk).update(
+        at=first.at - datetime.timedelta(days=3)
+    )
+    past_day = str(TODAY - datetime.timedelta(days=2))
+    was_open = api.get("/api/v1/sites/", {"as_of": past_day, "status": "open"}).json()[
+        "features"
+    ]
+    assert [f["id"] for f in was_open] == [site_id]
+    assert (
+        api.get("/api/v1/sites/", {"as_of": past_day, "status": "resorbed"}).json()[
+            "features"
+        ]
+        == []
+    )
+    assert api.get("/api/v1/sites/", {"status": "resorbed"}).json()["count"] == 1
