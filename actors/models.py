@@ -4,9 +4,11 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from actors.identity import normalize_email
 from actors.managers import (
     AccessRequestQuerySet,
     AuditEventQuerySet,
@@ -95,9 +97,27 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            # Letter case never makes a second account (nor a second lockout counter).
+            models.UniqueConstraint(
+                Lower("email"),
+                name="user_email_unique_any_case",
+                violation_error_message=_(
+                    "An account with this e-mail already exists."
+                ),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = normalize_email(self.email)
+
+    def save(self, *args, **kwargs):
+        self.email = normalize_email(self.email)
+        super().save(*args, **kwargs)
 
     def get_session_auth_hash(self) -> str:
         # Sessions carry this hash; changing the stamp logs the user out everywhere.

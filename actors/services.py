@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from actors.audit import record
+from actors.identity import normalize_email
 from actors.models import AccessRequest, AccessRequestStatus, Grant, Organization, User
 from actors.roles import Role, rank
 from actors.scope import forget_scope, scope_of
@@ -49,7 +50,7 @@ def request_access(data: dict, *, request=None) -> AccessRequest:
     if data.get("role") == Role.SUPERADMIN:
         raise ValidationError({"role": _("This role cannot be requested.")})
     access_request = AccessRequest(**data)
-    access_request.email = access_request.email.lower()
+    access_request.email = normalize_email(access_request.email)
     access_request.full_clean()
     access_request.save()
     token = signing.dumps({"id": access_request.pk}, salt=VERIFY_SALT)
@@ -237,7 +238,7 @@ def _check_decidable(access_request: AccessRequest, acting_user) -> None:
 
 
 def _user_for(access_request: AccessRequest) -> User:
-    user = User.objects.filter(email__iexact=access_request.email).first()
+    user = User.objects.filter(email=normalize_email(access_request.email)).first()
     organization = access_request.organization or _new_organization(access_request)
     if user is None:
         user = User.objects.create_user(

@@ -144,6 +144,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["username"]
 # Django's login form (and our token view) pass the e-mail as "username".
 AXES_USERNAME_FORM_FIELD = "username"
+# One counter per account whatever the letter case of the e-mail typed.
+AXES_USERNAME_CALLABLE = "actors.identity.lockout_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 

@@ -226,3 +226,45 @@ def test_the_lockout_follows_the_account_not_the_address(client):
         {"email": member.email, "password": PASSWORD},
         REMOTE_ADDR="10.0.0.2",
     ).status_code in (400, 403, 429)
+
+
+def test_letter_case_never_escapes_the_lockout(client):
+    member = user_with(Role.NATIONAL, "FR")
+    local, domain = member.email.split("@")
+    variants = [local.upper(), local.capitalize(), local.swapcase(), local]
+    for variant in variants + variants[:1]:
+        client.post(
+            "/accounts/login/",
+            {"username": f"{variant}@{domain}", "password": "wrong"},
+            REMOTE_ADDR="10.0.0.1",
+        )
+    # Five failures under five spellings: one account, one counter, locked.
+    for spelling in (f"{local.swapcase()}@{domain.upper()}", f" {member.email} "):
+        web = client.post(
+            "/accounts/login/",
+            {"username": spelling, "password": PASSWORD},
+            REMOTE_ADDR="10.0.0.3",
+        )
+        assert web.status_code != 302
+        assert "_auth_user_id" not in client.session
+        api = client.post(
+            "/api/v1/auth/token",
+            {"email": spelling.strip(), "password": PASSWORD},
+            REMOTE_ADDR="10.0.0.4",
+        )
+        assert api.status_code in (400, 403, 429)
+        assert not Token.objects.filter(user=member).exists()
+
+
+def test_an_email_is_one_account_whatever_its_case():
+    from django.db import IntegrityError, transaction
+
+    from actors.models import User
+
+    user = User.objects.create_user("Agent.Dupont@Prefecture.gouv.fr", PASSWORD)
+    assert user.email == "agent.dupont@prefecture.gouv.fr"
+    assert User.objects.get_by_natural_key("AGENT.dupont@prefecture.GOUV.fr") == user
+    with pytest.raises(IntegrityError), transaction.atomic():
+        # Even a raw update cannot sneak a case variant past the constraint.
+        other = User.objects.create_user("other@prefecture.gouv.fr", PASSWORD)
+        User.objects.filter(pk=other.pk).update(email="AGENT.DUPONT@prefecture.gouv.fr")
