@@ -38,6 +38,7 @@ setup: system venv database
 
 migrate: setup
 	@$(DEV_ENV) $(PY) manage.py migrate --no-input -v 0
+	@$(DEV_ENV) $(PY) manage.py createcachetable
 
 data: migrate
 	@$(DEV_ENV) $(PY) manage.py import_territories --if-empty

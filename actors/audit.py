@@ -1,12 +1,7 @@
 """The audit log: one call per decision, write, export or sensitive read."""
 
 from actors.models import AuditEvent
-
-
-def client_ip(request) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR")
+from actors.ratelimit import client_ip
 
 
 def record(

@@ -17,6 +17,7 @@ from actors.managers import (
     UserManager,
 )
 from actors.roles import Role
+from lib.free_text import validate_free_text
 
 
 class OrganizationKind(models.TextChoices):
@@ -270,8 +271,6 @@ class AccessRequest(models.Model):
         return self.territory.path
 
     def clean(self) -> None:
-        from sites.validation import validate_free_text  # one guard for all free text
-
         validate_free_text(self, "reason", "decision_reason", "new_organization_name")
 
     def organization_label(self) -> str:

@@ -18,10 +18,16 @@ from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from actors.audit import record
+from actors.capabilities import (
+    DECIDE_ACCESS_REQUEST,
+    REVOKE_GRANT,
+    grant_refusal,
+    require,
+)
 from actors.identity import normalize_email
 from actors.models import AccessRequest, AccessRequestStatus, Grant, Organization, User
 from actors.roles import Role, rank
-from actors.scope import forget_scope, scope_of
+from actors.scope import forget_scope
 from territory.models import Level, Territory
 
 VERIFY_SALT = "actors.access-request.verify"
@@ -121,23 +127,6 @@ def notify_reviewers(access_request: AccessRequest, template: str) -> None:
     mail(emails, template, {"request": access_request, "link": link})
 
 
-def grant_refusal(
-    acting_user, role: str, territory: Territory, target_user=None
-) -> str | None:
-    """Why acting_user may not grant this role here, or None when allowed."""
-    scope = scope_of(acting_user)
-    acting_role = scope.role_at(territory.path)
-    if acting_role is None or rank(acting_role) < rank(Role.LOCAL_ADMIN):
-        return _("You are not an administrator of this territory.")
-    if rank(role) > rank(acting_role):
-        return _("You cannot grant a role above your own.")
-    if rank(role) >= rank(Role.LOCAL_ADMIN) and rank(acting_role) < rank(Role.NATIONAL):
-        return _("Only national administrators can grant the local administrator role.")
-    if target_user is not None and target_user.pk == acting_user.pk:
-        return _("You cannot change your own access.")
-    return None
-
-
 @transaction.atomic
 def approve_access_request(
     access_request: AccessRequest,
@@ -229,12 +218,12 @@ def _check_decidable(access_request: AccessRequest, acting_user) -> None:
         raise ValidationError(
             _("This request has already been decided or is not verified.")
         )
-    if (
-        not AccessRequest.objects.decidable_by(acting_user)
-        .filter(pk=access_request.pk)
-        .exists()
-    ):
-        raise PermissionDenied(_("This request is outside your territory."))
+    require(
+        acting_user,
+        DECIDE_ACCESS_REQUEST,
+        access_request,
+        _("This request is outside your territory."),
+    )
 
 
 def _user_for(access_request: AccessRequest) -> User:
@@ -309,6 +298,9 @@ def grant_access(
 @transaction.atomic
 def revoke_grant(grant: Grant, *, acting_user, request=None) -> Grant:
     """End a grant; the holder's sessions and API tokens end with it."""
+    require(
+        acting_user, REVOKE_GRANT, grant, _("This grant is outside your territory.")
+    )
     refusal = grant_refusal(acting_user, grant.role, grant.territory, grant.user)
     if refusal:
         raise PermissionDenied(refusal)

@@ -1,11 +1,8 @@
 import datetime
-import hashlib
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required, permission_required
-from django.core.cache import cache
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
@@ -15,26 +12,20 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from actors import services
+from actors import ratelimit, services
+from actors.capabilities import (
+    READ_AUDIT_LOG,
+    REVIEW_ACCESS_REQUESTS,
+    capability_required,
+)
 from actors.forms import AccessRequestForm, ApproveForm, CharterForm, RejectForm
 from actors.models import AccessRequest, AuditEvent, Grant, Organization, User
-
-
-def too_many_requests(request: HttpRequest) -> bool:
-    """At most ACCESS_REQUESTS_PER_HOUR submissions per client (hashed address) per hour."""
-    address = request.META.get("REMOTE_ADDR", "")
-    key = (
-        "access-requests:"
-        + hashlib.sha256((settings.SECRET_KEY + address).encode()).hexdigest()
-    )
-    cache.add(key, 0, timeout=3600)
-    return cache.incr(key) > settings.ACCESS_REQUESTS_PER_HOUR
 
 
 @require_http_methods(["GET", "POST"])
 def request_access(request: HttpRequest) -> HttpResponse:
     form = AccessRequestForm(request.POST or None)
-    if request.method == "POST" and too_many_requests(request):
+    if request.method == "POST" and ratelimit.ACCESS_REQUESTS.hit(request):
         message = _(
             "Too many requests from your connection; please try again in an hour."
         )
@@ -74,7 +65,7 @@ def verify_request(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-@permission_required("actors.review_accessrequest", raise_exception=True)
+@capability_required(REVIEW_ACCESS_REQUESTS)
 def request_queue(request: HttpRequest) -> HttpResponse:
     pending = (
         AccessRequest.objects.pending()
@@ -212,7 +203,7 @@ AUDIT_PAGE_SIZE = 100
 
 
 @login_required
-@permission_required("actors.review_accessrequest", raise_exception=True)
+@capability_required(READ_AUDIT_LOG)
 def audit_log(request: HttpRequest) -> HttpResponse:
     """The audit log of the admin's territory, filterable by action, actor and date."""
     events = AuditEvent.objects.readable_by(request.user)

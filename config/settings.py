@@ -230,6 +230,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
+    "EXCEPTION_HANDLER": "config.api.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Terrain Commun API",
@@ -267,5 +268,27 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001", "axes.W006"]
 # Declaring a site this close (metres) to an open one asks to confirm it is not a duplicate.
 SITE_DUPLICATE_METRES = 200
 
-# Anonymous public reports accepted per client address and hour (sites/reports.py).
+# Anonymous public reports accepted per client address and hour (actors/ratelimit.py).
 PUBLIC_REPORTS_PER_HOUR = int(os.environ.get("PUBLIC_REPORTS_PER_HOUR", "5"))
+
+# Reverse proxies in front of the application whose X-Forwarded-For we believe: the
+# client address (rate limits, audit, lockout) is read behind them. 0: none, the
+# development server; production sits behind one (SECURE_PROXY_SSL_HEADER above).
+TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0" if DEBUG else "1"))
+AXES_CLIENT_IP_CALLABLE = "actors.ratelimit.client_ip"
+
+# Rate-limit counters and other shared state: one store for every worker process.
+# The database table by default (created by `make run`), Redis when REDIS_URL is set.
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+        if os.environ.get("REDIS_URL")
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "terrain_cache",
+        }
+    )
+}

@@ -4,7 +4,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from actors import views as actor_views
 from maps.views import healthz, home
-from sites import accessibility_views
+from sites.urls import accessibility_patterns, report_patterns, site_patterns
 
 urlpatterns = [
     path("", home, name="home"),
@@ -13,19 +13,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("actors.urls")),
     path("directory/", actor_views.directory, name="directory"),
-    path("sites/", include("sites.urls")),
-    path("reports/", include("sites.report_urls")),
-    path("communes/<str:code>/", accessibility_views.commune_page, name="commune"),
-    path(
-        "accessibility/import/",
-        accessibility_views.import_points_view,
-        name="points-import",
-    ),
-    path(
-        "accessibility/points/<int:pk>/status/",
-        accessibility_views.point_status,
-        name="point-status",
-    ),
+    path("sites/", include((site_patterns, "sites"))),
+    path("reports/", include((report_patterns, "reports"))),
+    path("", include(accessibility_patterns)),
     path("api/v1/", include("territory.api.urls")),
     path("api/v1/", include("actors.api.urls")),
     path("api/v1/", include("sites.api.urls")),

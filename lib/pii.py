@@ -40,13 +40,6 @@ IBAN = re.compile(
     r"(?<!\w)[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?!\w)"
 )
 
-LABELS = {
-    "email": "an e-mail address",
-    "phone": "a phone number",
-    "nir": "a social security number",
-    "iban": "a bank account number (IBAN)",
-}
-
 
 @dataclass(frozen=True)
 class Finding:
@@ -76,12 +69,6 @@ def find_personal_data(text: str) -> list[Finding]:
         Finding(kind, _mask(kind, text[s:e]))
         for kind, s, e in sorted(kept, key=lambda k: k[1])
     ]
-
-
-def describe(findings: list[Finding]) -> str:
-    if not findings:
-        return "no personal data"
-    return ", ".join(f"{LABELS[f.kind]} ({f.excerpt})" for f in findings)
 
 
 def _nirs(text: str) -> list[tuple[str, int, int]]:

@@ -7,8 +7,11 @@ returns, and changes to sites are refused (they go through the services, audited
 from django.contrib import admin
 from leaflet.admin import LeafletGeoAdmin
 
-from actors.roles import Role
-from actors.scope import scope_of
+from actors.capabilities import (
+    SET_PARKING_RULES,
+    VERIFY_POINT,
+    can,
+)
 from sites.models import AccessibilityPoint, ParkingRules, RestrictedZone, Site
 
 
@@ -16,15 +19,12 @@ class ScopedAdmin(LeafletGeoAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
 
-    def _is_local_admin_of(self, request, obj) -> bool:
-        return obj is None or scope_of(request.user).can_write(
-            obj.scope_path(), Role.LOCAL_ADMIN
-        )
+    # The capability a change needs, checked on the object (None: the list page).
+    change_capability = ""
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._is_local_admin_of(
-            request, obj
-        )
+        allowed = obj is None or can(request.user, self.change_capability, obj)
+        return super().has_change_permission(request, obj) and allowed
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -52,12 +52,14 @@ class AccessibilityPointAdmin(ScopedAdmin):
     list_filter = ("status", "source")
     search_fields = ("address", "source_id", "commune__name")
     raw_id_fields = ("commune", "reported_by", "verified_by")
+    change_capability = VERIFY_POINT
 
 
 @admin.register(RestrictedZone)
 class RestrictedZoneAdmin(ScopedAdmin):
     list_display = ("name", "commune", "disabled_access")
     raw_id_fields = ("commune",)
+    change_capability = SET_PARKING_RULES
 
 
 @admin.register(ParkingRules)
@@ -69,3 +71,11 @@ class ParkingRulesAdmin(admin.ModelAdmin):
         "card_required",
     )
     raw_id_fields = ("commune",)
+
+    # Public rules, listed for all staff; changed only by the commune's local admins.
+    def has_change_permission(self, request, obj=None):
+        allowed = obj is None or can(request.user, SET_PARKING_RULES, obj)
+        return super().has_change_permission(request, obj) and allowed
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or can(request.user, SET_PARKING_RULES, obj)

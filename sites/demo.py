@@ -24,7 +24,6 @@ from django.utils import timezone
 from actors.demo import DEMO_ACCOUNTS, DemoDisabled
 from actors.models import User
 from lib.living_conditions import BAD, GOOD, STATUS_BY_FACT, THEMES, TO_IMPROVE
-from sites.accessibility import import_points
 from sites.importers import read_rows
 from sites.models import (
     LandOwnerType,
@@ -34,7 +33,8 @@ from sites.models import (
     SiteRevision,
     SiteStatus,
 )
-from sites.services import add_note, close_site, declare_site, update_site
+from sites.services.accessibility import import_points
+from sites.services.site import add_note, close_site, declare_site, update_site
 from territory.models import Level, Territory
 
 DEMO_DEPARTEMENTS = ("92", "93", "13", "69", "31", "33", "44", "59")

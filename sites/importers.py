@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.gis.gdal import DataSource, GDALException, SpatialReference
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, Point
 
-from sites.accessibility import ImportRow
+from sites.services.accessibility import ImportRow
 from territory.sources import SourceError, plain_file
 
 DEFAULT_MAPPING = {

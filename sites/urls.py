@@ -1,14 +1,34 @@
+"""Every page of the app, one list per domain; config/urls.py mounts them."""
+
 from django.urls import path
 
-from sites import views
+from sites.views import accessibility, report, site
 
-app_name = "sites"
-urlpatterns = [
-    path("", views.site_list, name="list"),
-    path("new/", views.site_create, name="create"),
-    path("<int:pk>/", views.site_detail, name="detail"),
-    path("<int:pk>/edit/", views.site_update, name="update"),
-    path("<int:pk>/close/", views.site_close, name="close"),
-    path("<int:pk>/notes/", views.site_note, name="note"),
-    path("<int:pk>/procedures/", views.site_procedure, name="procedure"),
+site_patterns = [
+    path("", site.site_list, name="list"),
+    path("new/", site.site_create, name="create"),
+    path("<int:pk>/", site.site_detail, name="detail"),
+    path("<int:pk>/edit/", site.site_update, name="update"),
+    path("<int:pk>/close/", site.site_close, name="close"),
+    path("<int:pk>/notes/", site.site_note, name="note"),
+    path("<int:pk>/procedures/", site.site_procedure, name="procedure"),
+]
+
+report_patterns = [
+    path("", report.report_queue, name="queue"),
+    path("new/", report.report_new, name="new"),
+    path("thanks/", report.report_thanks, name="thanks"),
+    path("<int:pk>/", report.report_detail, name="detail"),
+]
+
+accessibility_patterns = [
+    path("communes/<str:code>/", accessibility.commune_page, name="commune"),
+    path(
+        "accessibility/import/", accessibility.import_points_view, name="points-import"
+    ),
+    path(
+        "accessibility/points/<int:pk>/status/",
+        accessibility.point_status,
+        name="point-status",
+    ),
 ]

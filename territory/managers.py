@@ -1,5 +1,7 @@
 from django.contrib.gis.db.models import QuerySet
 from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 
 class TerritoryQuerySet(QuerySet):
@@ -12,6 +14,17 @@ class TerritoryQuerySet(QuerySet):
     def containing(self, point: Point) -> "TerritoryQuerySet":
         """Territories whose boundary holds the point (GiST-indexed)."""
         return self.filter(geom__intersects=point)
+
+    def commune_at(self, point: Point | None):
+        """The commune holding the point, or a ValidationError naming the point."""
+        if point is None:
+            raise ValidationError({"point": _("A location is required.")})
+        commune = self.communes().containing(point).only("id", "path", "code").first()
+        if commune is None:
+            raise ValidationError(
+                {"point": _("This point is not in a commune of France.")}
+            )
+        return commune
 
     def within(self, territory) -> "TerritoryQuerySet":
         """The territory and its whole subtree, by ancestry path (indexed prefix)."""

@@ -90,6 +90,10 @@ class Territory(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
+    def scope_path(self) -> str:
+        """A territory is in scope by its own path: capabilities checked on a commune."""
+        return self.path
+
     def ancestors(self) -> TerritoryQuerySet:
         """Every enclosing territory, nation first."""
         return Territory.objects.ancestors_of(self)

@@ -22,9 +22,20 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    # Rate limits count in the cache: each test starts with none spent.
-    from django.core.cache import cache
+DB_FIXTURES = {"db", "transactional_db", "live_server"}
 
-    cache.clear()
+
+@pytest.fixture(autouse=True)
+def fresh_cache(request):
+    """Rate limits count in the shared cache table: each test starts with none spent.
+
+    Only tests that use the database have one to clear (the table lives in it).
+    """
+    if request.node.get_closest_marker("django_db") or DB_FIXTURES & set(
+        request.fixturenames
+    ):
+        from django.core.cache import cache
+
+        request.getfixturevalue("django_db_setup")
+        with request.getfixturevalue("django_db_blocker").unblock():
+            cache.clear()

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from actors.roles import Role
 from sites.models import Site
-from sites.services import commune_at
+from territory.models import Territory
 from tests.factories import UserFactory, point_in, user_with
 
 pytestmark = pytest.mark.django_db
@@ -115,7 +115,7 @@ def sites(django_db_blocker):
         point = point_in(code)
         made[position] = Site.objects.create(
             point=point,
-            commune=commune_at(point),
+            commune=Territory.objects.commune_at(point),
             name=f"Site {position}",
             created_by=author,
         )

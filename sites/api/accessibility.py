@@ -1,9 +1,6 @@
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters import rest_framework as filters
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import AllowAny, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
@@ -12,9 +9,8 @@ from rest_framework_gis.filters import InBBoxFilter
 from rest_framework_gis.pagination import GeoJsonPagination
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from sites.accessibility import report_point, set_point_status
-from sites.api.serializers import django_errors_to_drf
 from sites.models import AccessibilityPoint, ParkingRules, PointStatus, RestrictedZone
+from sites.services.accessibility import report_point, set_point_status
 from territory.models import Territory
 
 
@@ -65,14 +61,9 @@ class AccessibilityPointViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelV
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        try:
-            serializer.instance = report_point(
-                data, acting_user=self.request.user, request=self.request
-            )
-        except DjangoValidationError as exc:
-            raise django_errors_to_drf(exc) from exc
-        except DjangoPermissionDenied as exc:
-            raise PermissionDenied(str(exc)) from exc
+        serializer.instance = report_point(
+            data, acting_user=self.request.user, request=self.request
+        )
 
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
@@ -87,12 +78,9 @@ class AccessibilityPointViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelV
             AccessibilityPoint.objects.visible_to(self.request.user),
             pk=self.kwargs["pk"],
         )
-        try:
-            point = set_point_status(
-                point, new_status, acting_user=self.request.user, request=self.request
-            )
-        except DjangoPermissionDenied as exc:
-            raise PermissionDenied(str(exc)) from exc
+        point = set_point_status(
+            point, new_status, acting_user=self.request.user, request=self.request
+        )
         return Response(
             AccessibilityPointSerializer(point).data, status=status.HTTP_200_OK
         )

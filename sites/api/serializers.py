@@ -1,4 +1,3 @@
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
@@ -59,10 +58,3 @@ class SiteSerializer(GeoFeatureModelSerializer):
         if not self.context.get("show_procedures"):
             data["properties"].pop("procedures", None)
         return data
-
-
-def django_errors_to_drf(exc: DjangoValidationError) -> serializers.ValidationError:
-    """The same messages as the forms, keyed by field."""
-    if hasattr(exc, "message_dict"):
-        return serializers.ValidationError(exc.message_dict)
-    return serializers.ValidationError({"non_field_errors": exc.messages})

@@ -6,7 +6,7 @@ from sites.api.accessibility import (
     ParkingRulesView,
     RestrictedZoneViewSet,
 )
-from sites.api.views import SiteViewSet
+from sites.api.site import SiteViewSet
 
 router = SimpleRouter(trailing_slash=True)
 router.register("sites", SiteViewSet, basename="site")

@@ -3,8 +3,8 @@ from django.contrib.gis.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from lib.free_text import validate_free_text
 from sites.managers import AccessibilityPointQuerySet, RestrictedZoneQuerySet
-from sites.validation import validate_free_text
 from territory.mixins import InCommune
 
 

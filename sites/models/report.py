@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from actors.roles import Role
 from actors.scope import paths_q, scope_of
-from sites.validation import check_free_text
+from lib.free_text import check_free_text
 from territory.mixins import InCommune
 
 

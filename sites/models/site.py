@@ -5,9 +5,9 @@ from django.core.validators import MaxValueValidator
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from lib.free_text import check_free_text, validate_free_text
 from lib.living_conditions import STATUS_BY_FACT, THEMES, statuses
 from sites.managers import SiteNoteQuerySet, SiteQuerySet
-from sites.validation import check_free_text, validate_free_text
 from territory.mixins import InCommune
 
 

@@ -164,7 +164,7 @@ def test_sessions_expire_after_30_idle_minutes(settings):
 
 
 def test_local_admins_read_and_filter_the_audit_log_of_their_territory(client):
-    from sites.services import declare_site
+    from sites.services.site import declare_site
     from tests.factories import point_in
 
     writer = user_with(Role.SUPERADMIN, "FR")

@@ -29,14 +29,14 @@ def test_home_map_draws_departements_and_zooms_to_a_searched_commune(
 def test_the_home_map_shows_only_the_sites_in_the_users_scope(live_server, page):
     from actors.roles import Role
     from sites.models import Site
-    from sites.services import commune_at
+    from territory.models import Territory
     from tests.browser.test_site_form import log_in
     from tests.factories import point_in, user_with
 
     for code in ("92012", "92040"):
         Site.objects.create(
             point=point_in(code),
-            commune=commune_at(point_in(code)),
+            commune=Territory.objects.commune_at(point_in(code)),
             name=f"Site {code}",
         )
     page.goto(live_server.url + "/")

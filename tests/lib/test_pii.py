@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from lib.pii import Finding, describe, find_personal_data
+from lib.pii import Finding, find_personal_data
 
 # NIR keys and IBAN check digits below are valid (97 - n mod 97, ISO 13616).
 POSITIVES = [
@@ -60,7 +60,7 @@ def test_ordinary_numbers_are_not_personal_data(text):
 @pytest.mark.parametrize(("kind", "value"), POSITIVES)
 def test_the_excerpt_never_holds_the_whole_value(kind, value):
     findings = find_personal_data(value)
-    shown = f"{findings[0].excerpt} {describe(findings)}"
+    shown = " ".join(f.excerpt for f in findings)
     assert value not in shown
     assert re.sub(r"\W", "", value) not in re.sub(r"\W", "", shown)
 
@@ -81,14 +81,3 @@ def test_a_text_mixing_two_kinds_returns_both():
 def test_a_spaced_nir_followed_by_a_number_is_still_found():
     findings = find_personal_data("1 85 05 78 006 084 12 ménages")
     assert findings == [Finding("nir", "1 ** ** ** *** *84")]
-
-
-def test_the_description_names_each_finding_in_order():
-    findings = find_personal_data("alice@example.org ou 06 12 34 56 78")
-    assert describe(findings) == (
-        "an e-mail address (a***@example.org), a phone number (06 ** ** ** 78)"
-    )
-
-
-def test_the_description_of_a_clean_text_says_so():
-    assert describe([]) == "no personal data"

@@ -177,8 +177,8 @@ def test_the_points_list_uses_a_fixed_number_of_queries():
 
 
 def test_an_import_cannot_move_a_point_of_another_territory_nor_lie_about_its_commune():
-    from sites.accessibility import ImportRow, import_points
     from sites.models import PointSource
+    from sites.services.accessibility import ImportRow, import_points
 
     marseille, boulogne = point_in("13055"), point_in("92012")
     import_points(

@@ -73,7 +73,7 @@ def test_only_local_admins_reach_the_import(client):
 
 
 def test_a_local_admin_verifies_a_reported_space_from_the_commune_page(client):
-    from sites.accessibility import report_point
+    from sites.services.accessibility import report_point
     from tests.factories import point_in
 
     point = report_point(

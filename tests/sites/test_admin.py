@@ -2,7 +2,7 @@ import pytest
 
 from actors.roles import Role
 from sites.models import Site
-from sites.services import commune_at
+from territory.models import Territory
 from tests.factories import point_in, user_with
 
 pytestmark = pytest.mark.django_db
@@ -12,7 +12,7 @@ def test_the_admin_lists_only_sites_in_the_staff_users_scope(client):
     for code in ("92012", "13055"):
         Site.objects.create(
             point=point_in(code),
-            commune=commune_at(point_in(code)),
+            commune=Territory.objects.commune_at(point_in(code)),
             name=f"Site {code}",
         )
     staff = user_with(Role.LOCAL_ADMIN, "92", is_staff=True, is_superuser=True)

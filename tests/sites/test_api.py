@@ -7,8 +7,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from actors.roles import Role
-from sites import services
 from sites.models import SiteRevision
+from sites.services import site as services
 from tests.factories import point_in, user_with
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from actors.models import AuditEvent
 from actors.roles import Role
-from sites import services
+from sites.services import site as services
 from tests.factories import point_in, user_with
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,8 @@ import pytest
 from django.utils import timezone
 
 from actors.roles import Role
-from sites import services
 from sites.models import Site, SiteNote, SiteRevision
+from sites.services import site as services
 from tests.factories import point_in, user_with
 
 pytestmark = pytest.mark.django_db

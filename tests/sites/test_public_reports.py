@@ -1,7 +1,5 @@
 """Public reports: anonymous submission, rate limit, the local admins' queue, handling."""
 
-from datetime import timedelta
-
 import pytest
 from django.contrib.gis.geos import Point
 from django.core import mail
@@ -9,11 +7,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone, translation
+from django.utils import translation
 
 from actors.models import AuditEvent
 from actors.roles import Role
-from sites import reports
+from lib.free_text import check_free_text
 from sites.models import (
     AccessibilityPoint,
     PublicReport,
@@ -21,7 +19,7 @@ from sites.models import (
     ReportStatus,
     Site,
 )
-from sites.validation import check_free_text
+from sites.services import report as reports
 from tests.factories import point_in, user_with
 
 pytestmark = pytest.mark.django_db
@@ -126,22 +124,6 @@ def test_the_sixth_report_within_an_hour_from_one_address_is_refused_with_429(
     assert ReportContact.objects.count() == 5
     # Another address is not held back by this one.
     assert post_report(client, address="198.51.100.9").status_code == 302
-
-
-def test_reports_older_than_an_hour_do_not_count_towards_the_limit(client):
-    for _ in range(5):
-        make_report()
-    PublicReport.objects.update(created_at=timezone.now() - timedelta(minutes=61))
-    assert post_report(client).status_code == 302
-
-
-def test_the_service_refuses_over_the_limit_too(settings):
-    settings.PUBLIC_REPORTS_PER_HOUR = 2
-    make_report()
-    make_report()
-    with pytest.raises(reports.TooManyReports):
-        make_report()
-    assert PublicReport.objects.count() == 2
 
 
 def test_a_local_admin_sees_reports_of_their_departement_only(client, admins):

@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from actors.models import AuditEvent
 from actors.roles import Role
-from sites import services
 from sites.history import as_of
 from sites.models import Site, SiteRevision
+from sites.services import site as services
 from tests.factories import point_in, user_with
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@ from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
 
 from sites.models import Site
-from sites.services import commune_at
+from territory.models import Territory
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +15,9 @@ ISSY = Point(2.2700, 48.8240, srid=4326)
 
 def test_point_is_stored_in_wgs84_and_read_back_unchanged():
     site = Site.objects.create(
-        point=BOULOGNE, commune=commune_at(BOULOGNE), address="rue de test"
+        point=BOULOGNE,
+        commune=Territory.objects.commune_at(BOULOGNE),
+        address="rue de test",
     )
     stored = Site.objects.get(pk=site.pk).point
     assert stored.srid == 4326
@@ -23,8 +25,10 @@ def test_point_is_stored_in_wgs84_and_read_back_unchanged():
 
 
 def test_distance_lookup_in_kilometres_finds_near_site_and_not_far_one():
-    near = Site.objects.create(point=BOULOGNE, commune=commune_at(BOULOGNE))
-    Site.objects.create(point=ISSY, commune=commune_at(ISSY))
+    near = Site.objects.create(
+        point=BOULOGNE, commune=Territory.objects.commune_at(BOULOGNE)
+    )
+    Site.objects.create(point=ISSY, commune=Territory.objects.commune_at(ISSY))
     found = Site.objects.filter(point__distance_lte=(NEAR_BOULOGNE, D(km=1)))
     assert list(found.values_list("pk", flat=True)) == [near.pk]
     found_wide = Site.objects.filter(point__distance_lte=(NEAR_BOULOGNE, D(km=15)))

@@ -2,9 +2,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from sites.accessibility import ImportRefused, import_points
 from sites.importers import DEFAULT_MAPPING, parse_mapping, read_rows
 from sites.models import PointSource
+from sites.services.accessibility import ImportRefused, import_points
 from territory.sources import SourceError
 
 

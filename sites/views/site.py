@@ -8,11 +8,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from actors.capabilities import CHANGE_SITE, CLOSE_SITE, SEE_PROCEDURES, can
 from actors.scope import scope_of
-from sites import services
 from sites.forms import CloseForm, NoteForm, ProcedureForm, SiteForm
 from sites.history import ACTION_LABELS, as_of, past_states, readable_changes
 from sites.models import Site, SiteKind, SiteStatus
+from sites.services import site as services
 from territory.models import Territory
 
 PAGE_LIMIT = 500
@@ -80,10 +81,10 @@ def site_detail(request: HttpRequest, pk: int) -> HttpResponse:
             (r, ACTION_LABELS.get(r.action, r.action), readable_changes(r))
             for r in site.revisions.select_related("by").order_by("-version")
         ],
-        "can_change": user.has_perm("sites.change_site", site),
-        "can_close": user.has_perm("sites.close_site", site),
+        "can_change": can(user, CHANGE_SITE, site),
+        "can_close": can(user, CLOSE_SITE, site),
         "procedures": site.procedures.all()
-        if user.has_perm("sites.see_procedures", site)
+        if can(user, SEE_PROCEDURES, site)
         else None,
         "note_form": NoteForm(user=user),
         "close_form": CloseForm(initial={"version": site.version}),

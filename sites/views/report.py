@@ -3,8 +3,6 @@
 The forms live here rather than in `sites/forms.py`: they serve these pages only.
 """
 
-from functools import wraps
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,10 +14,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from leaflet.forms.widgets import LeafletWidget
 
-from actors.predicates import is_any_local_admin
-from sites import reports
+from actors.capabilities import REVIEW_REPORTS, capability_required
+from actors.ratelimit import PUBLIC_REPORTS
 from sites.models import AccessibilityPoint, PublicReport, ReportKind, Site
-from sites.services import NearbySites
+from sites.services import report as reports
+from sites.services.site import NearbySites
 
 
 class PublicReportForm(forms.ModelForm):
@@ -80,32 +79,22 @@ class DismissForm(forms.Form):
 
 
 def local_admin_required(view):
-    """Anonymous visitors go to the login page; users without a local_admin grant get 403."""
-
-    @login_required
-    @wraps(view)
-    def checked(request, *args, **kwargs):
-        if not is_any_local_admin(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return checked
+    """Anonymous visitors go to the login page; users without the capability get 403."""
+    return login_required(capability_required(REVIEW_REPORTS)(view))
 
 
 @require_http_methods(["GET", "POST"])
 def report_new(request: HttpRequest) -> HttpResponse:
     form = PublicReportForm(request.POST or None)
     if request.method == "POST":
-        if reports.over_limit(reports.client_hash(request)):
-            return _too_many(request, reports.reports_per_hour())
+        if PUBLIC_REPORTS.hit(request):
+            return _too_many(request, PUBLIC_REPORTS.limit)
         if form.is_valid():
             data = {k: form.cleaned_data[k] for k in reports.REPORT_FIELDS}
             try:
                 reports.submit_report(
                     data, form.cleaned_data["contact_email"], request=request
                 )
-            except reports.TooManyReports as exc:
-                return _too_many(request, exc.limit)
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:

@@ -4,23 +4,19 @@ Each is atomic and audited. Handling is for local admins of the report's commune
 erases the reporter's e-mail address after queuing the one mail that tells the outcome.
 """
 
-import hashlib
-from datetime import timedelta
-
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from actors.audit import client_ip, record
-from actors.roles import Role
-from actors.scope import scope_of
+from actors.audit import record
+from actors.capabilities import HANDLE_REPORT, require
+from actors.ratelimit import client_hash
 from actors.services import absolute, reviewers_of
-from sites.accessibility import report_point, set_point_status
 from sites.models import (
     AccessibilityPoint,
     PointStatus,
@@ -29,57 +25,24 @@ from sites.models import (
     ReportStatus,
     Site,
 )
-from sites.services import commune_at, declare_site
+from sites.services.accessibility import report_point, set_point_status
+from sites.services.site import declare_site
+from territory.models import Territory
 
-RATE_WINDOW = timedelta(hours=1)
 REPORT_FIELDS = ("kind", "point", "description")
-
-
-class TooManyReports(Exception):
-    """This client address sent its allowance of reports for the hour."""
-
-    def __init__(self, limit: int):
-        self.limit = limit
-        super().__init__(
-            _(
-                "You have sent %(n)s reports in the last hour, the most we accept. Please try again later."
-            )
-            % {"n": limit}
-        )
-
-
-def reports_per_hour() -> int:
-    return getattr(settings, "PUBLIC_REPORTS_PER_HOUR", 5)
-
-
-def client_hash(request) -> str:
-    """A salted hash of the client address: counts reports without keeping the address."""
-    ip = client_ip(request) or ""
-    return hashlib.sha256((settings.SECRET_KEY + ip).encode()).hexdigest()
-
-
-def over_limit(fingerprint: str) -> bool:
-    since = timezone.now() - RATE_WINDOW
-    sent = PublicReport.objects.from_client(fingerprint, since).count()
-    return sent >= reports_per_hour()
 
 
 @transaction.atomic
 def submit_report(data: dict, contact_email: str = "", *, request) -> PublicReport:
     """Store an anonymous report, its separate contact, and tell the reviewers."""
     fingerprint = client_hash(request)
-    # One submission at a time per client, so that parallel posts cannot overrun the limit.
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [fingerprint])
-    if over_limit(fingerprint):
-        raise TooManyReports(reports_per_hour())
     report = PublicReport(
         client_hash=fingerprint, **{k: data.get(k) for k in REPORT_FIELDS}
     )
     if report.point is None:
         raise ValidationError({"point": _("A location is required.")})
     report.point.srid = report.point.srid or settings.GEO_SRID
-    report.commune = commune_at(report.point)
+    report.commune = Territory.objects.commune_at(report.point)
     report.full_clean()
     report.save()
     if contact_email:
@@ -157,8 +120,9 @@ def _lock_new(report: PublicReport, acting_user) -> PublicReport:
         .select_related("commune")
         .get(pk=report.pk)
     )
-    if not scope_of(acting_user).can_write(report.commune.path, Role.LOCAL_ADMIN):
-        raise PermissionDenied(_("This report is outside your territory."))
+    require(
+        acting_user, HANDLE_REPORT, report, _("This report is outside your territory.")
+    )
     if not report.is_new:
         raise ValidationError(_("This report has already been handled."))
     return report

@@ -5,14 +5,19 @@ Forms, API, admin and imports all call these.
 """
 
 from django.conf import settings
-from django.contrib.gis.geos import Point
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from actors.audit import record
-from actors.roles import Role
-from actors.scope import scope_of
+from actors.capabilities import (
+    CHANGE_SITE,
+    CLOSE_SITE,
+    DECLARE_SITE,
+    SEE_PROCEDURES,
+    can,
+    require,
+)
 from sites.history import record_revision, snapshot
 from sites.models import Site, SiteNote, SiteProcedure, SiteRevision, SiteStatus
 from territory.models import Territory
@@ -67,21 +72,8 @@ class StaleEdit(Exception):
         )
 
 
-def commune_at(point: Point) -> Territory:
-    commune = (
-        Territory.objects.communes()
-        .containing(point)
-        .only("id", "path", "code")
-        .first()
-    )
-    if commune is None:
-        raise ValidationError({"point": _("This point is not in a commune of France.")})
-    return commune
-
-
-def _require_write(user, path: str, minimum: str = Role.CONTRIBUTOR) -> None:
-    if not scope_of(user).can_write(path, minimum):
-        raise PermissionDenied(_("You cannot change sites in this territory."))
+def _require(user, capability: str, obj) -> None:
+    require(user, capability, obj, _("You cannot change sites in this territory."))
 
 
 @transaction.atomic
@@ -93,8 +85,8 @@ def declare_site(
     if site.point is None:
         raise ValidationError({"point": _("A location is required.")})
     site.point.srid = site.point.srid or settings.GEO_SRID
-    site.commune = commune_at(site.point)
-    _require_write(acting_user, site.commune.path)
+    site.commune = Territory.objects.commune_at(site.point)
+    _require(acting_user, DECLARE_SITE, site.commune)
     if not confirm_nearby:
         nearby = (
             Site.objects.visible_to(acting_user)
@@ -117,9 +109,7 @@ def update_site(
 ) -> Site:
     """Apply changed fields, refusing a stale edit (someone saved in between)."""
     site = _locked(site, expected_version)
-    allowed_closure = scope_of(acting_user).can_write(
-        site.scope_path(), Role.LOCAL_ADMIN
-    )
+    allowed_closure = can(acting_user, CLOSE_SITE, site)
     forbidden = set(data) & (
         SYSTEM_FIELDS | (set() if allowed_closure else CLOSURE_FIELDS)
     )
@@ -127,13 +117,13 @@ def update_site(
         raise ValidationError(
             {f: _("This field cannot be changed here.") for f in sorted(forbidden)}
         )
-    _require_write(acting_user, site.scope_path())
+    _require(acting_user, CHANGE_SITE, site)
     before = snapshot(site)
     for name, value in data.items():
         setattr(site, name, value)
     if "point" in data:
-        site.commune = commune_at(site.point)
-        _require_write(acting_user, site.commune.path)
+        site.commune = Territory.objects.commune_at(site.point)
+        _require(acting_user, CHANGE_SITE, site)
     return _save_new_version(site, acting_user, "updated", before, request)
 
 
@@ -142,7 +132,7 @@ def close_site(site: Site, *, acting_user, expected_version: int, status: str, c
                housed: int | None = None, sheltered: int | None = None, no_solution: int | None = None,
                request=None) -> Site:  # fmt: skip
     site = _locked(site, expected_version)
-    _require_write(acting_user, site.scope_path(), Role.LOCAL_ADMIN)
+    _require(acting_user, CLOSE_SITE, site)
     if status == SiteStatus.OPEN:
         raise ValidationError({"status": _("Choose how the site was closed.")})
     before = snapshot(site)
@@ -160,7 +150,7 @@ def reopen_site(
     site: Site, *, acting_user, expected_version: int, request=None
 ) -> Site:
     site = _locked(site, expected_version)
-    _require_write(acting_user, site.scope_path(), Role.LOCAL_ADMIN)
+    _require(acting_user, CLOSE_SITE, site)
     before = snapshot(site)
     site.status, site.closed_on, site.closure_reason = SiteStatus.OPEN, None, ""
     site.housed_count = site.sheltered_count = site.no_solution_count = None
@@ -217,7 +207,7 @@ def _save_new_version(
 def add_note(
     site: Site, text: str, *, acting_user, visible_to=(), request=None
 ) -> SiteNote:
-    _require_write(acting_user, site.scope_path())
+    _require(acting_user, CHANGE_SITE, site)
     note = SiteNote(
         site=site,
         author=acting_user,
@@ -235,7 +225,7 @@ def add_note(
 def add_procedure(
     site: Site, data: dict, *, acting_user, request=None
 ) -> SiteProcedure:
-    _require_write(acting_user, site.scope_path(), Role.LOCAL_ADMIN)
+    _require(acting_user, SEE_PROCEDURES, site)
     procedure = SiteProcedure(site=site, **data)
     procedure.full_clean()
     procedure.save()

@@ -13,8 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from actors.audit import record
-from actors.roles import Role
-from actors.scope import scope_of
+from actors.capabilities import (
+    IMPORT_POINTS,
+    REPORT_POINT,
+    SET_PARKING_RULES,
+    VERIFY_POINT,
+    require,
+)
 from sites.models import AccessibilityPoint, PointSource, PointStatus
 from territory.models import Territory
 
@@ -37,9 +42,13 @@ def report_point(data: dict, *, acting_user, request=None) -> AccessibilityPoint
     point = AccessibilityPoint(
         status=PointStatus.REPORTED, reported_by=acting_user, **data
     )
-    point.commune = _commune_at(point.point)
-    if not scope_of(acting_user).can_write(point.commune.path, Role.CONTRIBUTOR):
-        raise PermissionDenied(_("You cannot report points in this territory."))
+    point.commune = Territory.objects.commune_at(point.point)
+    require(
+        acting_user,
+        REPORT_POINT,
+        point.commune,
+        _("You cannot report points in this territory."),
+    )
     point.full_clean()
     point.save()
     record(
@@ -53,10 +62,12 @@ def set_point_status(
     point: AccessibilityPoint, status: str, *, acting_user, request=None
 ) -> AccessibilityPoint:
     """Verify or remove: local admins of the commune only."""
-    if not scope_of(acting_user).can_write(point.scope_path(), Role.LOCAL_ADMIN):
-        raise PermissionDenied(
-            _("Only a local administrator can verify or remove a point.")
-        )
+    require(
+        acting_user,
+        VERIFY_POINT,
+        point,
+        _("Only a local administrator can verify or remove a point."),
+    )
     point.status = status
     if status == PointStatus.VERIFIED:
         point.verified_by, point.verified_at = acting_user, timezone.now()
@@ -68,20 +79,6 @@ def set_point_status(
         request=request,
     )
     return point
-
-
-def _commune_at(point: Point | None) -> Territory:
-    if point is None:
-        raise ValidationError({"point": _("A location is required.")})
-    commune = (
-        Territory.objects.communes()
-        .containing(point)
-        .only("id", "path", "code")
-        .first()
-    )
-    if commune is None:
-        raise ValidationError({"point": _("This point is not in a commune of France.")})
-    return commune
 
 
 # --- imports ------------------------------------------------------------------
@@ -203,7 +200,7 @@ def _commune_for(row: ImportRow, communes: dict[str, Territory]) -> Territory:
     """The file's INSEE code when the point lies in that commune; else a spatial join."""
     commune = communes.get(row.commune_code)
     if commune is None:
-        return _commune_at(row.point)
+        return Territory.objects.commune_at(row.point)
     if not commune.tolerant_geom.intersects(row.point):
         raise ValidationError(
             {
@@ -215,12 +212,9 @@ def _commune_for(row: ImportRow, communes: dict[str, Territory]) -> Territory:
 
 
 def _require_import_scope(acting_user, commune: Territory) -> None:
-    if acting_user is not None and not scope_of(acting_user).can_write(
-        commune.path, Role.LOCAL_ADMIN
-    ):
-        raise PermissionDenied(
-            _("outside your territory (%(c)s)") % {"c": commune.code}
-        )
+    if acting_user is not None:
+        message = _("outside your territory (%(c)s)") % {"c": commune.code}
+        require(acting_user, IMPORT_POINTS, commune, message)
 
 
 def _communes_by_code(codes: set[str]) -> dict[str, Territory]:
@@ -248,10 +242,12 @@ def set_parking_rules(commune: Territory, data: dict, *, acting_user, request=No
     """Record a commune's disabled-parking rules: its local admins only."""
     from sites.models import ParkingRules
 
-    if not scope_of(acting_user).can_write(commune.path, Role.LOCAL_ADMIN):
-        raise PermissionDenied(
-            _("Only a local administrator of this commune can change its rules.")
-        )
+    require(
+        acting_user,
+        SET_PARKING_RULES,
+        commune,
+        _("Only a local administrator of this commune can change its rules."),
+    )
     rules, _created = ParkingRules.objects.get_or_create(commune=commune)
     for name, value in data.items():
         setattr(rules, name, value)

@@ -12,14 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from actors.roles import Role
-from actors.scope import scope_of
-from sites.accessibility import (
-    ImportRefused,
-    import_points,
-    set_parking_rules,
-    set_point_status,
-)
+from actors.capabilities import IMPORT_ANY_POINTS, SET_PARKING_RULES, can, require
 from sites.importers import DEFAULT_MAPPING, read_rows
 from sites.models import (
     AccessibilityPoint,
@@ -27,6 +20,12 @@ from sites.models import (
     PointSource,
     PointStatus,
     RestrictedZone,
+)
+from sites.services.accessibility import (
+    ImportRefused,
+    import_points,
+    set_parking_rules,
+    set_point_status,
 )
 from territory.models import Territory
 from territory.sources import SourceError
@@ -69,7 +68,7 @@ def commune_page(request: HttpRequest, code: str) -> HttpResponse:
         Territory.objects.communes().select_related("parent"), code=code
     )
     rules = ParkingRules.objects.filter(commune=commune).first()
-    can_edit = scope_of(request.user).can_write(commune.path, Role.LOCAL_ADMIN)
+    can_edit = can(request.user, SET_PARKING_RULES, commune)
     form = ParkingRulesForm(request.POST or None, instance=rules) if can_edit else None
     if request.method == "POST" and form is not None and form.is_valid():
         try:
@@ -105,10 +104,11 @@ def commune_page(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def import_points_view(request: HttpRequest) -> HttpResponse:
     """Upload, preview what will change (a dry run), then confirm."""
-    if not scope_of(request.user).write_paths(Role.LOCAL_ADMIN):
-        raise PermissionDenied(
-            _("Only local administrators import accessibility points.")
-        )
+    require(
+        request.user,
+        IMPORT_ANY_POINTS,
+        message=_("Only local administrators import accessibility points."),
+    )
     if request.POST.get("confirm") and request.session.get("points_import"):
         return _confirm_import(request)
     form = ImportForm(request.POST or None, request.FILES or None)

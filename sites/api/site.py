@@ -1,7 +1,5 @@
 import datetime
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -9,7 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -17,21 +15,23 @@ from rest_framework_gis.filters import InBBoxFilter
 from rest_framework_gis.pagination import GeoJsonPagination
 
 from actors.audit import record
-from actors.roles import Role
-from actors.scope import scope_of
-from sites import services
+from actors.capabilities import SEE_PROCEDURES, can
 from sites.api.filters import SiteFilter
 from sites.api.serializers import (
     SiteFeatureSerializer,
     SiteSerializer,
-    django_errors_to_drf,
 )
-from sites.export import site_row, to_csv, to_geojson, with_procedures
+from sites.export import (
+    AS_OF_LIMIT,
+    EXPORT_LIMIT,
+    site_row,
+    to_csv,
+    to_geojson,
+    with_procedures,
+)
 from sites.history import as_of, past_states
 from sites.models import Site
-
-EXPORT_LIMIT = 50_000
-AS_OF_LIMIT = 5_000
+from sites.services import site as services
 
 
 class SitePagination(GeoJsonPagination):
@@ -77,9 +77,7 @@ class SiteViewSet(viewsets.ModelViewSet):
 
     def _is_local_admin_here(self) -> bool:
         obj = getattr(self, "_object", None)
-        return obj is not None and scope_of(self.request.user).can_write(
-            obj.scope_path(), Role.LOCAL_ADMIN
-        )
+        return obj is not None and can(self.request.user, SEE_PROCEDURES, obj)
 
     def get_object(self):
         self._object = super().get_object()
@@ -151,10 +149,6 @@ class SiteViewSet(viewsets.ModelViewSet):
                 "nearby": SiteFeatureSerializer(nearby.sites, many=True).data,
             }
             return Response(payload, status=status.HTTP_409_CONFLICT)
-        except DjangoValidationError as exc:
-            raise django_errors_to_drf(exc) from exc
-        except DjangoPermissionDenied as exc:
-            raise PermissionDenied(str(exc)) from exc
         return Response(SiteSerializer(site).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -229,15 +223,7 @@ class SiteViewSet(viewsets.ModelViewSet):
                 },
                 status=status.HTTP_409_CONFLICT,
             )
-        except DjangoValidationError as exc:
-            raise django_errors_to_drf(exc) from exc
-        except DjangoPermissionDenied as exc:
-            raise PermissionDenied(str(exc)) from exc
         return Response(SiteSerializer(site).data)
-
-
-EXPORT_LIMIT = 50_000
-AS_OF_LIMIT = 5_000
 
 
 def _as_of_param(request) -> datetime.date | None:

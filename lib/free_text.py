@@ -1,3 +1,9 @@
+"""The one free-text guard of every model, form, API and import: no residents' personal data.
+
+On top of lib.pii (plain detection), it speaks Django: translated messages and a
+ValidationError naming each field, so every entry point refuses the same text alike.
+"""
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy

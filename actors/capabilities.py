@@ -1,0 +1,115 @@
+"""Who may do what: every capability named once, over the one Scope (actors/scope.py).
+
+Each name is a django-rules permission, checked by that same name everywhere through
+`can()`: in services (`require()`), views, the API (`actors.api.permissions.Can`)
+and the admin. `can()` asks the rule itself, so Django's `is_superuser` flag grants
+nothing the user's territorial grants do not (a superadmin holds a grant on France). The object only needs `scope_path()`:
+a site, a point, a grant, an access request, a public report, or a commune (a
+capability such as DECLARE_SITE is checked on the commune the new object falls in).
+Lists are not checked object by object: their querysets are scoped (`visible_to`).
+"""
+
+from functools import wraps
+
+import rules
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from actors.predicates import (
+    is_any_local_admin,
+    is_in_write_scope,
+    is_local_admin_of,
+)
+from actors.roles import Role, rank
+from actors.scope import scope_of
+
+# Sites: contributors declare and update; local admins close, reopen and follow
+# court and administrative procedures.
+DECLARE_SITE = "sites.add_site"
+CHANGE_SITE = "sites.change_site"
+CLOSE_SITE = "sites.close_site"
+SEE_PROCEDURES = "sites.see_procedures"
+
+# Accessibility: contributors report spaces; local admins verify or remove them,
+# set a commune's rules and import datasets.
+REPORT_POINT = "sites.add_accessibilitypoint"
+VERIFY_POINT = "sites.verify_accessibilitypoint"
+SET_PARKING_RULES = "sites.change_parkingrules"
+IMPORT_POINTS = "sites.import_accessibilitypoint"
+IMPORT_ANY_POINTS = "sites.import_some_accessibilitypoints"
+
+# Public reports from anonymous visitors: handled by local admins.
+HANDLE_REPORT = "sites.handle_publicreport"
+REVIEW_REPORTS = "sites.review_publicreports"
+
+# Access: local admins review and decide requests, grant and revoke in their scope
+# (within the role ceiling of `grant_refusal`), and read their territory's audit log.
+REVIEW_ACCESS_REQUESTS = "actors.review_accessrequest"
+DECIDE_ACCESS_REQUEST = "actors.decide_accessrequest"
+GRANT_ACCESS = "actors.add_grant"
+REVOKE_GRANT = "actors.revoke_grant"
+READ_AUDIT_LOG = "actors.view_auditevent"
+
+CAPABILITIES = {
+    DECLARE_SITE: is_in_write_scope,
+    CHANGE_SITE: is_in_write_scope,
+    CLOSE_SITE: is_local_admin_of,
+    SEE_PROCEDURES: is_local_admin_of,
+    REPORT_POINT: is_in_write_scope,
+    VERIFY_POINT: is_local_admin_of,
+    SET_PARKING_RULES: is_local_admin_of,
+    IMPORT_POINTS: is_local_admin_of,
+    IMPORT_ANY_POINTS: is_any_local_admin,
+    HANDLE_REPORT: is_local_admin_of,
+    REVIEW_REPORTS: is_any_local_admin,
+    REVIEW_ACCESS_REQUESTS: is_any_local_admin,
+    DECIDE_ACCESS_REQUEST: is_local_admin_of,
+    GRANT_ACCESS: is_local_admin_of,
+    REVOKE_GRANT: is_local_admin_of,
+    READ_AUDIT_LOG: is_any_local_admin,
+}
+
+for _name, _predicate in CAPABILITIES.items():
+    rules.add_perm(_name, _predicate)
+
+
+def can(user, capability: str, obj=None) -> bool:
+    return rules.has_perm(capability, user, obj)
+
+
+def require(user, capability: str, obj=None, message: str = "") -> None:
+    """Raise PermissionDenied (with the caller's reason) unless the user may."""
+    if not can(user, capability, obj):
+        raise PermissionDenied(message or capability)
+
+
+def capability_required(capability: str):
+    """View decorator: 403 unless the signed-in user holds the capability somewhere."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            require(request.user, capability)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def grant_refusal(acting_user, role: str, territory, target_user=None) -> str | None:
+    """Why acting_user may not grant (or revoke) this role here, or None when allowed.
+
+    Beyond the territory, a ceiling: never above one's own role, and only national
+    users (and above) hand out the local administrator role.
+    """
+    if not can(acting_user, GRANT_ACCESS, territory):
+        return _("You are not an administrator of this territory.")
+    acting_role = scope_of(acting_user).role_at(territory.path)
+    if rank(role) > rank(acting_role):
+        return _("You cannot grant a role above your own.")
+    if rank(role) >= rank(Role.LOCAL_ADMIN) and rank(acting_role) < rank(Role.NATIONAL):
+        return _("Only national administrators can grant the local administrator role.")
+    if target_user is not None and target_user.pk == acting_user.pk:
+        return _("You cannot change your own access.")
+    return None

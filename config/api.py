@@ -1,0 +1,27 @@
+"""One error path for the whole API: domain exceptions become DRF responses here.
+
+Services raise Django's `ValidationError` and `PermissionDenied` (the forms and the
+admin show the same messages); views let them through instead of each catching them.
+Every error body has one shape: `{"detail": ...}` or `{"<field>": [messages]}`.
+"""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions
+from rest_framework.views import exception_handler
+
+
+def as_drf(exc: Exception) -> Exception:
+    """The DRF exception for a Django one, keeping its messages; others unchanged."""
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            return exceptions.ValidationError(exc.message_dict)
+        return exceptions.ValidationError({"non_field_errors": exc.messages})
+    if isinstance(exc, DjangoPermissionDenied):
+        # DRF's own handler turns it into 403 too, but drops the reason.
+        return exceptions.PermissionDenied(str(exc) or None)
+    return exc
+
+
+def api_exception_handler(exc: Exception, context: dict):
+    return exception_handler(as_drf(exc), context)

@@ -1,0 +1,1 @@
+"""HTML pages, one module per domain of the app: site, accessibility, report."""
