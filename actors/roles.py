@@ -1,4 +1,7 @@
-"""Roles, from least to most, as in DESIGN §2. Plain values, no Django imports."""
+"""Roles, from least to most, as in DESIGN §2: Django choices and their ranking.
+
+What each role may do is not here: see actors/capabilities.py.
+"""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

@@ -150,11 +150,8 @@ def approve_access_request(
             {"role": _("Approval can only lower the requested role.")}
         )
     user = _user_for(access_request)
-    refusal = grant_refusal(acting_user, role, territory, user)
-    if refusal:
-        raise PermissionDenied(refusal)
-    grant = Grant.objects.create(
-        user=user, role=role, territory=territory, granted_by=acting_user
+    grant = grant_access(
+        user, role=role, territory=territory, acting_user=acting_user, request=request
     )
     access_request.status = AccessRequestStatus.APPROVED
     access_request.decided_by, access_request.decided_at, access_request.grant = (
@@ -168,15 +165,6 @@ def approve_access_request(
         actor=acting_user,
         target=access_request,
         request=request,
-        role=role,
-        territory=territory.code,
-    )
-    record(
-        "grant.created",
-        actor=acting_user,
-        target=grant,
-        request=request,
-        user=user.email,
         role=role,
         territory=territory.code,
     )

@@ -49,11 +49,3 @@ def ancestor_paths(path: str) -> list[str]:
     """'/NFR/R11/D75/C75056/' -> ['/NFR/', '/NFR/R11/', '/NFR/R11/D75/']."""
     parts = path.strip("/").split("/")[:-1]
     return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
-
-
-def within_filter(field: str, territory) -> dict[str, str]:
-    """Lookup kwargs for objects whose `field` (a Territory FK) lies in a subtree.
-
-    Sites, interventions and accessibility points reuse it: ``within_filter("commune", t)``.
-    """
-    return {f"{field}__path__startswith": territory.path}

@@ -2,13 +2,19 @@ from django_filters import rest_framework as filters
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
-from rest_framework.permissions import AllowAny, IsAuthenticatedOrReadOnly
+from rest_framework.permissions import (
+    AllowAny,
+    IsAuthenticated,
+    IsAuthenticatedOrReadOnly,
+)
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.filters import InBBoxFilter
 from rest_framework_gis.pagination import GeoJsonPagination
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from actors.api.permissions import Can
+from actors.capabilities import VERIFY_POINT
 from sites.models import AccessibilityPoint, ParkingRules, PointStatus, RestrictedZone
 from sites.services.accessibility import report_point, set_point_status
 from territory.models import Territory
@@ -42,6 +48,9 @@ class PointPagination(GeoJsonPagination):
     max_page_size = 2000
 
 
+VERIFIERS = [IsAuthenticated, Can(VERIFY_POINT)]
+
+
 class AccessibilityPointViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Public information: anyone reads points not removed; contributors report, local admins verify."""
 
@@ -65,11 +74,11 @@ class AccessibilityPointViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelV
             data, acting_user=self.request.user, request=self.request
         )
 
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=VERIFIERS)
     def verify(self, request, pk=None):
         return self._set_status(PointStatus.VERIFIED)
 
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=VERIFIERS)
     def remove(self, request, pk=None):
         return self._set_status(PointStatus.REMOVED)
 
@@ -78,6 +87,7 @@ class AccessibilityPointViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelV
             AccessibilityPoint.objects.visible_to(self.request.user),
             pk=self.kwargs["pk"],
         )
+        self.check_object_permissions(self.request, point)
         point = set_point_status(
             point, new_status, acting_user=self.request.user, request=self.request
         )

@@ -14,8 +14,9 @@ from rest_framework.response import Response
 from rest_framework_gis.filters import InBBoxFilter
 from rest_framework_gis.pagination import GeoJsonPagination
 
+from actors.api.permissions import Can
 from actors.audit import record
-from actors.capabilities import SEE_PROCEDURES, can
+from actors.capabilities import CHANGE_SITE, SEE_PROCEDURES, can
 from sites.api.filters import SiteFilter
 from sites.api.serializers import (
     SiteFeatureSerializer,
@@ -64,6 +65,11 @@ class SiteViewSet(viewsets.ModelViewSet):
             "updated_at",
             "commune__code",
         )
+
+    def get_permissions(self):
+        if self.action == "partial_update":
+            return [IsAuthenticated(), Can(CHANGE_SITE)()]
+        return super().get_permissions()
 
     def get_serializer_class(self):
         return SiteFeatureSerializer if self.action == "list" else SiteSerializer
@@ -200,6 +206,7 @@ class SiteViewSet(viewsets.ModelViewSet):
         site = get_object_or_404(
             self.get_queryset(), pk=kwargs["pk"]
         )  # DRF's: bad pk -> 404
+        self.check_object_permissions(request, site)
         serializer = SiteSerializer(site, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)

@@ -95,7 +95,7 @@ class Migration(migrations.Migration):
                 (
                     "point",
                     django.contrib.gis.db.models.fields.PointField(
-                        srid=settings.GEO_SRID, verbose_name="location"
+                        srid=4326, verbose_name="location"
                     ),
                 ),
                 (
@@ -103,7 +103,7 @@ class Migration(migrations.Migration):
                     django.contrib.gis.db.models.fields.MultiPolygonField(
                         blank=True,
                         null=True,
-                        srid=settings.GEO_SRID,
+                        srid=4326,
                         verbose_name="footprint",
                     ),
                 ),
@@ -725,7 +725,7 @@ class Migration(migrations.Migration):
                 (
                     "point",
                     django.contrib.gis.db.models.fields.PointField(
-                        srid=settings.GEO_SRID, verbose_name="location"
+                        srid=4326, verbose_name="location"
                     ),
                 ),
                 (
@@ -909,7 +909,7 @@ class Migration(migrations.Migration):
                 (
                     "geom",
                     django.contrib.gis.db.models.fields.MultiPolygonField(
-                        srid=settings.GEO_SRID, verbose_name="area"
+                        srid=4326, verbose_name="area"
                     ),
                 ),
                 (

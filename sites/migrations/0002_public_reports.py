@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
                 (
                     "point",
                     django.contrib.gis.db.models.fields.PointField(
-                        srid=settings.GEO_SRID, verbose_name="location"
+                        srid=4326, verbose_name="location"
                     ),
                 ),
                 (

@@ -47,9 +47,6 @@ class PublicReportQuerySet(models.QuerySet):
         q = paths_q("commune", scope_of(user).write_paths(Role.LOCAL_ADMIN))
         return self.filter(q) if q is not None else self.none()
 
-    def from_client(self, client_hash: str, since) -> "PublicReportQuerySet":
-        return self.filter(client_hash=client_hash, created_at__gte=since)
-
 
 class PublicReport(InCommune):
     """What an anonymous visitor saw; a local admin turns it into a site or a point."""

@@ -205,10 +205,7 @@ def site_close(request: HttpRequest, pk: int) -> HttpResponse:
                 sheltered=data["sheltered"], no_solution=data["no_solution"], request=request,
             )  # fmt: skip
         else:
-            messages.error(
-                request,
-                "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
-            )
+            messages.error(request, form_errors(form))
     except (ValidationError, services.StaleEdit) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
     except PermissionDenied as exc:
@@ -228,9 +225,7 @@ def site_note(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
     else:
-        messages.error(
-            request, " ".join(e for errors in form.errors.values() for e in errors)
-        )
+        messages.error(request, form_errors(form))
     return redirect("sites:detail", site.pk)
 
 
@@ -246,4 +241,15 @@ def site_procedure(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, form_errors(form))
     return redirect("sites:detail", site.pk)
+
+
+def form_errors(form) -> str:
+    """A refused form's errors in one message, each named by its field's label."""
+    parts = []
+    for name, errors in form.errors.items():
+        label = form[name].label if name in form.fields else _("Form")
+        parts.append(f"{label}: {' '.join(errors)}")
+    return "; ".join(parts)

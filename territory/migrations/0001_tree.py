@@ -2,7 +2,6 @@
 
 import django.contrib.gis.db.models.fields
 import django.db.models.deletion
-from django.conf import settings
 from django.contrib.postgres.operations import UnaccentExtension
 from django.db import migrations, models
 
@@ -51,7 +50,7 @@ class Migration(migrations.Migration):
                 (
                     "geom",
                     django.contrib.gis.db.models.fields.MultiPolygonField(
-                        srid=settings.GEO_SRID, verbose_name="boundary"
+                        srid=4326, verbose_name="boundary"
                     ),
                 ),
                 (
@@ -59,7 +58,7 @@ class Migration(migrations.Migration):
                     django.contrib.gis.db.models.fields.MultiPolygonField(
                         blank=True,
                         null=True,
-                        srid=settings.GEO_SRID,
+                        srid=4326,
                         verbose_name="simplified boundary",
                     ),
                 ),

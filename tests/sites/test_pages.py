@@ -148,3 +148,18 @@ def test_a_site_can_be_declared_with_coordinates_instead_of_the_map(admin_client
     assert Site.objects.get().commune.code == "92040"
     empty = admin_client.post("/sites/new/", {**data, "longitude": "", "latitude": ""})
     assert "point" in empty.context["form"].errors
+
+
+def test_an_invalid_procedure_is_refused_with_a_message_naming_the_field(
+    admin_client,
+):
+    site = declared(admin_client.user)
+    response = admin_client.post(
+        f"/sites/{site.pk}/procedures/", {"kind": "nonsense"}, follow=True
+    )
+    shown = [str(m) for m in response.context["messages"]]
+    assert len(shown) == 1 and "nonsense" in shown[0]
+    assert str(site.procedures.model._meta.get_field("kind").verbose_name) in (
+        shown[0].lower()
+    )
+    assert not site.procedures.exists()
