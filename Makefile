@@ -46,9 +46,15 @@ data: migrate
 demo: data
 	@$(DEV_ENV) DEMO_DATA_ENABLED=1 $(PY) manage.py load_demo
 
+# The mail/jobs worker runs beside runserver, logs to var/worker.log (so it never holds
+# the caller's terminal) and is stopped by the trap whenever runserver ends.
 run: demo
-	@echo "Serving http://127.0.0.1:8000 (Ctrl-C stops)"
-	@$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+	@mkdir -p var
+	@echo "Serving http://127.0.0.1:8000 (Ctrl-C stops); background jobs log to var/worker.log"
+	@$(DEV_ENV) $(PY) manage.py procrastinate worker >var/worker.log 2>&1 </dev/null & \
+	worker=$$!; \
+	trap 'kill $$worker 2>/dev/null || true; wait $$worker 2>/dev/null || true' EXIT INT TERM; \
+	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -12,9 +12,10 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 
+from actors import mail
 from actors.audit import record
 from actors.models import AccessRequest, AuditEvent, User
-from actors.services import VERIFY_MAX_AGE, end_sessions, mail, notify_reviewers
+from actors.services import VERIFY_MAX_AGE, end_sessions, notify_reviewers
 
 
 @dataclass
@@ -60,9 +61,9 @@ def run_account_lifecycle(now: datetime) -> LifecycleReport:
 def _warn(user: User, now: datetime) -> None:
     user.inactivity_warned_at = now
     user.save(update_fields=["inactivity_warned_at"])
-    mail(
+    mail.send(
         [user.email],
-        "inactive_warning",
+        "actors/mail/inactive_warning",
         {"user": user, "days": settings.ACCOUNT_DEACTIVATE_AFTER_WARNING_DAYS},
     )
     record("user.inactivity_warned", target=user)

@@ -319,3 +319,23 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Audit events are append-only.")
+
+
+class OutgoingMail(models.Model):
+    """A rendered message waiting for the mail server; deleted once it is sent.
+
+    Kept out of the job's arguments so that addresses and one-time links are neither
+    written to the worker's log nor kept in the job history after sending.
+    """
+
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    subject = models.CharField(_("subject"), max_length=998)
+    body = models.TextField(_("body"))
+    recipients = models.JSONField(_("recipients"), default=list)
+
+    class Meta:
+        verbose_name = _("outgoing mail")
+        verbose_name_plural = _("outgoing mails")
+
+    def __str__(self) -> str:
+        return self.subject

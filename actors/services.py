@@ -1,4 +1,4 @@
-"""Writes about people and access. Each is atomic, audited, and mails on commit."""
+"""Writes about people and access. Each is atomic, audited, and queues its mail with the write."""
 
 import uuid
 from datetime import timedelta
@@ -7,9 +7,7 @@ from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -17,6 +15,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
+from actors import mail
 from actors.audit import record
 from actors.capabilities import (
     DECIDE_ACCESS_REQUEST,
@@ -32,15 +31,6 @@ from territory.models import Level, Territory
 
 VERIFY_SALT = "actors.access-request.verify"
 VERIFY_MAX_AGE = timedelta(days=3)
-
-
-def mail(to: list[str], template: str, context: dict) -> None:
-    """Send a plain-text mail after the transaction commits (never for a rollback)."""
-    subject = render_to_string(f"actors/mail/{template}_subject.txt", context).strip()
-    body = render_to_string(f"actors/mail/{template}.txt", context)
-    recipients = sorted(set(to))
-    if recipients:
-        transaction.on_commit(lambda: send_mail(subject, body, None, recipients))
 
 
 def absolute(path: str) -> str:
@@ -61,9 +51,9 @@ def request_access(data: dict, *, request=None) -> AccessRequest:
     access_request.save()
     token = signing.dumps({"id": access_request.pk}, salt=VERIFY_SALT)
     link = absolute(reverse("actors:verify-request", args=[token]))
-    mail(
+    mail.send(
         [access_request.email],
-        "verify_email",
+        "actors/mail/verify_email",
         {"request": access_request, "link": link},
     )
     record(
@@ -124,7 +114,9 @@ def reviewers_of(territory: Territory) -> list[User]:
 def notify_reviewers(access_request: AccessRequest, template: str) -> None:
     link = absolute(reverse("actors:request-detail", args=[access_request.pk]))
     emails = [u.email for u in reviewers_of(access_request.territory)]
-    mail(emails, template, {"request": access_request, "link": link})
+    mail.send(
+        emails, f"actors/mail/{template}", {"request": access_request, "link": link}
+    )
 
 
 @transaction.atomic
@@ -168,9 +160,9 @@ def approve_access_request(
         role=role,
         territory=territory.code,
     )
-    mail(
+    mail.send(
         [user.email],
-        "approved",
+        "actors/mail/approved",
         {"request": access_request, "grant": grant, "link": _password_link(user)},
     )
     return grant
@@ -197,7 +189,9 @@ def reject_access_request(
         request=request,
         reason=reason,
     )
-    mail([access_request.email], "rejected", {"request": access_request})
+    mail.send(
+        [access_request.email], "actors/mail/rejected", {"request": access_request}
+    )
     return access_request
 
 

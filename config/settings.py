@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "leaflet",
+    "procrastinate.contrib.django",
     "rules.apps.AutodiscoverRulesConfig",
     "territory",
     "actors",
@@ -201,6 +202,12 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Terrain Commun <noreply@localhost>"
 )
+
+# Background jobs (mail first) run on PostgreSQL through procrastinate: see
+# actors/mail.py and `manage.py procrastinate worker`. Modules holding tasks:
+PROCRASTINATE_IMPORT_PATHS = ["actors.mail"]
+# Tests only (tests/conftest.py): run the worker in-process when a queued mail commits.
+MAIL_WORKER_ON_COMMIT = False
 
 # Production hardening; off only when DEBUG serves plain http locally.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)

@@ -39,3 +39,10 @@ def fresh_cache(request):
         request.getfixturevalue("django_db_setup")
         with request.getfixturevalue("django_db_blocker").unblock():
             cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def mail_sent_on_commit(settings):
+    # Mail still goes through the queue; the worker just runs in-process on commit,
+    # so tests read django.core.mail.outbox as soon as their write commits.
+    settings.MAIL_WORKER_ON_COMMIT = True

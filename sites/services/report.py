@@ -6,13 +6,12 @@ erases the reporter's e-mail address after queuing the one mail that tells the o
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from actors import mail
 from actors.audit import record
 from actors.capabilities import HANDLE_REPORT, require
 from actors.ratelimit import client_hash
@@ -58,7 +57,7 @@ def submit_report(data: dict, contact_email: str = "", *, request) -> PublicRepo
     )
     link = absolute(reverse("reports:detail", args=[report.pk]))
     emails = [u.email for u in reviewers_of(report.commune)]
-    _mail(emails, "report_received", {"report": report, "link": link})
+    mail.send(emails, "sites/mail/report_received", {"report": report, "link": link})
     return report
 
 
@@ -142,15 +141,6 @@ def _close(report: PublicReport, status: str, acting_user, request, **details):
     )
     contact = ReportContact.objects.filter(report=report).first()
     if contact is not None:
-        _mail([contact.email], f"report_{status}", {"report": report})
+        mail.send([contact.email], f"sites/mail/report_{status}", {"report": report})
         contact.delete()  # the address served its one purpose
     return report
-
-
-def _mail(to: list[str], template: str, context: dict) -> None:
-    """As `actors.services.mail` (sent on commit), with templates from sites/mail/."""
-    subject = render_to_string(f"sites/mail/{template}_subject.txt", context).strip()
-    body = render_to_string(f"sites/mail/{template}.txt", context)
-    recipients = sorted(set(to))
-    if recipients:
-        transaction.on_commit(lambda: send_mail(subject, body, None, recipients))
