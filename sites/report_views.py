@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from leaflet.forms.widgets import LeafletWidget
 
 from actors.predicates import is_any_local_admin
+from maps.csp import nonce_map_widgets
 from sites import reports
 from sites.models import AccessibilityPoint, PublicReport, ReportKind, Site
 from sites.services import NearbySites
@@ -94,7 +95,7 @@ def local_admin_required(view):
 
 @require_http_methods(["GET", "POST"])
 def report_new(request: HttpRequest) -> HttpResponse:
-    form = PublicReportForm(request.POST or None)
+    form = nonce_map_widgets(PublicReportForm(request.POST or None), request)
     if request.method == "POST":
         if reports.over_limit(reports.client_hash(request)):
             return _too_many(request, reports.reports_per_hour())
