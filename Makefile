@@ -14,7 +14,7 @@ DEV_ENV = DATABASE_URL="$(DB_URL)" DEBUG=1
 PROD_ENV = DATABASE_URL="$(DB_URL)" DEBUG=0 ALLOWED_HOSTS=terrain.example.org \
 	SECRET_KEY="check-deploy-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=')"
 
-.PHONY: help run test setup system database venv migrate data demo lint check pytest lock
+.PHONY: help run test setup system database venv migrate data demo lint typecheck check pytest lock
 
 help:
 	@echo "make run   set everything up and serve http://127.0.0.1:8000"
@@ -60,6 +60,10 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# The django-stubs plugin loads the settings: DEBUG=1 spares it a SECRET_KEY.
+typecheck: venv
+	DEBUG=1 $(VENV)/bin/mypy
+
 check: setup
 	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(PROD_ENV) $(PY) manage.py check --deploy --fail-level WARNING
@@ -67,7 +71,7 @@ check: setup
 pytest: setup
 	$(DEV_ENV) $(PY) -m pytest -q
 
-test: lint check pytest
+test: lint typecheck check pytest
 
 lock: venv
 	@{ echo "# Pinned versions of every Python package (pip freeze). Regenerate: make lock"; \

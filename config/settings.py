@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "leaflet",
     "procrastinate.contrib.django",
+    "csp",
     "rules.apps.AutodiscoverRulesConfig",
     "territory",
     "actors",
@@ -77,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "actors.middleware.SessionLifetimeMiddleware",
     "actors.middleware.CharterMiddleware",
     # Last, as django-axes requires.
@@ -257,6 +260,32 @@ LEAFLET_CONFIG = {
     "RESET_VIEW": False,
     # No default tiles: the département outlines are the base layer (see maps/home.js).
     "TILES": [],
+}
+
+
+def tile_origin(url: str) -> str:
+    """`https://{s}.tile.example.org/{z}/...` -> `https://*.tile.example.org`."""
+    scheme, _sep, rest = url.partition("://")
+    host = rest.split("/", 1)[0].replace("{s}", "*")
+    return f"{scheme}://{host}" if host else ""
+
+
+# Strict CSP: scripts only from our own static files; the few inline scripts that
+# django-leaflet writes (map and form-widget set-up) carry the per-response nonce.
+# Styles: our own stylesheets only; Leaflet positions tiles through the CSSOM
+# (element.style), which style-src does not govern.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *filter(None, [tile_origin(OSM_TILES_URL)])],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
 }
 
 LOGGING = {

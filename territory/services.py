@@ -250,6 +250,7 @@ RETURNING (xmax = 0)
 
 
 def _upsert_staged(level: str, report: ImportReport) -> None:
+    level = Level(level)  # the tables are keyed by Level; callers may pass its value
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT DISTINCT s.parent_code FROM territory_staging s LEFT JOIN {TABLE} p "

@@ -6,9 +6,10 @@ import json
 import lzma
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.gdal import (
@@ -19,7 +20,8 @@ from django.contrib.gis.gdal import (
 )
 
 REFERENCE_DIR = Path(settings.BASE_DIR) / "data" / "reference"
-OPENERS = {".xz": lzma.open, ".gz": gzip.open}
+# Both open a compressed file like `open`; typed loosely, as their overloads differ.
+OPENERS: dict[str, Callable[..., Any]] = {".xz": lzma.open, ".gz": gzip.open}
 
 
 @dataclass
@@ -48,7 +50,7 @@ def plain_file(path: Path) -> Iterator[Path]:
         yield target
 
 
-def read_json(path: Path) -> object:
+def read_json(path: Path) -> Any:  # JSON: its shape is the caller's to know
     opener = OPENERS.get(path.suffix, open)
     with opener(path, "rb") as handle:
         return json.load(handle)
@@ -77,7 +79,7 @@ def read_features(
             )
             if error:
                 errors.append(f"{path.name}: feature {number}: {error}")
-            else:
+            elif feature is not None:
                 features.append(feature)
     return features, errors
 

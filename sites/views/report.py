@@ -16,6 +16,7 @@ from leaflet.forms.widgets import LeafletWidget
 
 from actors.capabilities import REVIEW_REPORTS, capability_required
 from actors.ratelimit import PUBLIC_REPORTS
+from lib.csp import nonce_map_widgets
 from sites.models import AccessibilityPoint, PublicReport, ReportKind, Site
 from sites.services import report as reports
 from sites.services.site import NearbySites
@@ -85,7 +86,7 @@ def local_admin_required(view):
 
 @require_http_methods(["GET", "POST"])
 def report_new(request: HttpRequest) -> HttpResponse:
-    form = PublicReportForm(request.POST or None)
+    form = nonce_map_widgets(PublicReportForm(request.POST or None), request)
     if request.method == "POST":
         if PUBLIC_REPORTS.hit(request):
             return _too_many(request, PUBLIC_REPORTS.limit)

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from actors.capabilities import CHANGE_SITE, CLOSE_SITE, SEE_PROCEDURES, can
 from actors.scope import scope_of
+from lib.csp import nonce_map_widgets
 from sites.forms import CloseForm, NoteForm, ProcedureForm, SiteForm
 from sites.history import ACTION_LABELS, as_of, past_states, readable_changes
 from sites.models import Site, SiteKind, SiteStatus
@@ -96,7 +97,7 @@ def site_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def site_create(request: HttpRequest) -> HttpResponse:
-    form = SiteForm(request.POST or None)
+    form = nonce_map_widgets(SiteForm(request.POST or None), request)
     nearby = None
     if request.method == "POST" and form.is_valid():
         data = {
@@ -142,6 +143,7 @@ def site_update(request: HttpRequest, pk: int) -> HttpResponse:
     form = SiteForm(
         request.POST or None, instance=site, initial={"version": site.version}
     )
+    nonce_map_widgets(form, request)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_site(

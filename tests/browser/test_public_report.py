@@ -40,7 +40,9 @@ def test_an_anonymous_visitor_reports_a_place_and_the_local_admin_sees_it(
     page.add_init_script(KEEP_MAP)
     page.goto(live_server.url + "/reports/new/")
     point_map = page.locator("#id_point-map")
-    page.wait_for_function("document.querySelectorAll('#id_point-map path').length > 3")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#id_point-map path').length > 3"
+    )
 
     west, south, east, north = territory("92012").geom.extent
     page.evaluate(f"reportMap.fitBounds([[{south}, {west}], [{north}, {east}]])")
@@ -78,5 +80,7 @@ def test_an_anonymous_visitor_reports_a_place_and_the_local_admin_sees_it(
     screenshot(page, tmp_path, "public-report-queue")
     row.locator("a").click()
     page.wait_for_url(f"{live_server.url}/reports/{report.pk}/")
-    page.wait_for_function("document.querySelectorAll('#report-map path').length > 3")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#report-map path').length > 3"
+    )
     screenshot(page, tmp_path, "public-report-detail")

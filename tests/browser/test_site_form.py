@@ -22,7 +22,9 @@ def test_a_contributor_places_a_site_on_the_map_and_declares_it(
     page.goto(live_server.url + "/sites/new/")
     point_map = page.locator("#id_point-map")
     # The map opens on the user's commune, with commune outlines drawn from our API.
-    page.wait_for_function("document.querySelectorAll('#id_point-map path').length > 3")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#id_point-map path').length > 3"
+    )
     point_map.locator(".leaflet-draw-draw-marker").click()
     point_map.click(position={"x": 480, "y": 150})
     page.locator("#id_name").fill("Terrain du quai")

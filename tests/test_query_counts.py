@@ -1,0 +1,152 @@
+"""No exit grows its query count with the number of objects it shows (no N+1).
+
+Each case builds a few objects, counts the queries of one request, builds more,
+and asserts the same request needs no more queries, and that it shows them all.
+"""
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from actors.audit import record
+from actors.roles import Role
+from sites.models import AccessibilityPoint, PublicReport, Site, SiteNote
+from tests.factories import OrganizationFactory, point_in, territory, user_with
+
+pytestmark = pytest.mark.django_db
+COMMUNES = ("92012", "92040", "92050")
+MAX_QUERIES = 25  # a loose ceiling: the growth check is the real guard
+
+
+def make_sites(n: int, **_) -> None:
+    for i in range(n):
+        code = COMMUNES[i % len(COMMUNES)]
+        Site.objects.create(
+            point=point_in(code), commune=territory(code), name=f"S{i}", people=i
+        )
+
+
+def make_points(n: int, communes=COMMUNES, **_) -> None:
+    for i in range(n):
+        code = communes[i % len(communes)]
+        AccessibilityPoint.objects.create(
+            point=point_in(code), commune=territory(code), address=f"{i} rue"
+        )
+
+
+def make_notes(n: int, *, site: Site, user, **_) -> None:
+    for i in range(n):
+        SiteNote.objects.create(site=site, author=user, text=f"Note {i}")
+
+
+def make_grants(n: int, **_) -> None:
+    for i in range(n):
+        user_with(Role.CONTRIBUTOR, COMMUNES[i % len(COMMUNES)])
+
+
+def make_events(n: int, *, user, site: Site, **_) -> None:
+    for i in range(n):
+        record("sites.exported", actor=user, target=site, rows=i)
+
+
+def make_members(n: int, **_) -> None:
+    organization = OrganizationFactory()  # in the 92
+    for i in range(n):
+        user_with(
+            Role.CONTRIBUTOR, COMMUNES[i % len(COMMUNES)], organization=organization
+        )
+
+
+def make_reports(n: int, **_) -> None:
+    for i in range(n):
+        code = COMMUNES[i % len(COMMUNES)]
+        PublicReport.objects.create(
+            kind="site", point=point_in(code), commune=territory(code), description="x"
+        )
+
+
+def features(response) -> int:
+    return len(response.json()["features"])
+
+
+def csv_rows(response) -> int:
+    return len(response.content.decode().strip().splitlines()) - 1
+
+
+def geojson_features(response) -> int:
+    return len(json.loads(response.content)["features"])
+
+
+def counted(response) -> int:
+    """The page's own count, at the start of a paragraph (in any language)."""
+    return int(re.search(r"<p>(\d+) ", response.content.decode()).group(1))
+
+
+def html_count(marker: str) -> Callable:
+    return lambda response: response.content.decode().count(marker)
+
+
+@dataclass
+class Exit:
+    url: str
+    make: Callable
+    shown: Callable  # response -> how many of the made objects it shows
+    role: str = Role.LOCAL_ADMIN
+
+
+EXITS = {
+    "api sites list": Exit("/api/v1/sites/", make_sites, features),
+    "api sites export csv": Exit("/api/v1/sites/export/", make_sites, csv_rows),
+    "api sites export geojson": Exit(
+        "/api/v1/sites/export/?format_type=geojson", make_sites, geojson_features
+    ),
+    "api accessibility points": Exit(
+        "/api/v1/accessibility-points/", make_points, features
+    ),
+    "page sites list": Exit("/sites/", make_sites, html_count('href="/sites/')),
+    "page site journal": Exit(
+        "/sites/{site}/", make_notes, html_count("Note "), Role.CONTRIBUTOR
+    ),
+    "page commune": Exit(
+        "/communes/92012/", partial(make_points, communes=["92012"]), counted
+    ),
+    "page grants": Exit("/accounts/grants/", make_grants, html_count("revoke")),
+    "page audit": Exit("/accounts/audit/", make_events, html_count("sites.exported")),
+    "page reports queue": Exit(
+        "/reports/", make_reports, html_count('href="/reports/')
+    ),
+    "page directory": Exit("/directory/", make_members, html_count("@example.org")),
+}
+
+
+def count_queries(client, url: str):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, response.content[:300]
+    return len(queries), response
+
+
+@pytest.mark.parametrize("name", EXITS)
+def test_each_exit_needs_no_more_queries_for_more_objects(
+    name, client, django_assert_max_num_queries
+):
+    exit_ = EXITS[name]
+    user = user_with(exit_.role, "92")
+    site = Site.objects.create(
+        point=point_in("92012"), commune=territory("92012"), name="Base"
+    )
+    client.force_login(user)
+    url = exit_.url.format(site=site.pk)
+    exit_.make(5, site=site, user=user)
+    queries, response = count_queries(client, url)
+    few = exit_.shown(response)
+    exit_.make(10, site=site, user=user)
+    with django_assert_max_num_queries(min(queries, MAX_QUERIES)):
+        response = client.get(url)
+    assert exit_.shown(response) >= few + 10 > 10, name
