@@ -61,8 +61,8 @@ def run_account_lifecycle(now: datetime) -> LifecycleReport:
 def _warn(user: User, now: datetime) -> None:
     user.inactivity_warned_at = now
     user.save(update_fields=["inactivity_warned_at"])
-    mail.send(
-        [user.email],
+    mail.send_to_users(
+        [user],
         "actors/mail/inactive_warning",
         {"user": user, "days": settings.ACCOUNT_DEACTIVATE_AFTER_WARNING_DAYS},
     )

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import translation
 from procrastinate import BaseRetryStrategy, RetryDecision
 from procrastinate.contrib.django import app
 from procrastinate.contrib.django.django_connector import DjangoConnector
@@ -60,19 +61,31 @@ def _send_and_forget(mail_id: int) -> None:
     message.delete()
 
 
-def send(to: list[str], template: str, context: dict) -> None:
-    """Queue `<template>_subject.txt` and `<template>.txt`, rendered, for `to`."""
+def send(to: list[str], template: str, context: dict, *, language: str) -> None:
+    """Queue `<template>_subject.txt` and `<template>.txt` for `to`, rendered in
+    the recipients' language (never the sender's: an English-speaking requester's
+    request reaches French-speaking admins in French)."""
     recipients = sorted(set(to))
     if not recipients:
         return
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = render_to_string(f"{template}_subject.txt", context).strip()
+        body = render_to_string(f"{template}.txt", context)
     message = OutgoingMail.objects.create(
-        subject=render_to_string(f"{template}_subject.txt", context).strip(),
-        body=render_to_string(f"{template}.txt", context),
-        recipients=recipients,
+        subject=subject, body=body, recipients=recipients
     )
     deliver.defer(mail_id=message.pk)
     if settings.MAIL_WORKER_ON_COMMIT:
         transaction.on_commit(run_pending_jobs)
+
+
+def send_to_users(users, template: str, context: dict) -> None:
+    """One message per language spoken among the users, each in its own language."""
+    by_language: dict[str, list[str]] = {}
+    for user in users:
+        by_language.setdefault(user.language, []).append(user.email)
+    for language, emails in sorted(by_language.items()):
+        send(emails, template, context, language=language)
 
 
 class _SameConnection(DjangoConnector):

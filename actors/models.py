@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from actors.identity import normalize_email
+from actors.language import LanguageField
 from actors.managers import (
     AccessRequestQuerySet,
     AuditEventQuerySet,
@@ -88,6 +89,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     deactivated_at = models.DateTimeField(_("deactivated at"), null=True, blank=True)
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+    # The language of their mail: the one they last used the site in.
+    language = LanguageField()
 
     objects = UserManager()
 
@@ -197,6 +200,7 @@ class AccessRequest(models.Model):
     """Anyone may ask for access; a local admin whose scope covers it decides."""
 
     email = models.EmailField(_("e-mail address"))
+    language = LanguageField()
     first_name = models.CharField(_("first name"), max_length=150)
     last_name = models.CharField(_("last name"), max_length=150)
     organization = models.ForeignKey(

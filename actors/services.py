@@ -24,6 +24,7 @@ from actors.capabilities import (
     require,
 )
 from actors.identity import normalize_email
+from actors.language import spoken_language
 from actors.models import AccessRequest, AccessRequestStatus, Grant, Organization, User
 from actors.roles import Role, rank
 from actors.scope import forget_scope
@@ -47,6 +48,7 @@ def request_access(data: dict, *, request=None) -> AccessRequest:
         raise ValidationError({"role": _("This role cannot be requested.")})
     access_request = AccessRequest(**data)
     access_request.email = normalize_email(access_request.email)
+    access_request.language = spoken_language()
     access_request.full_clean()
     access_request.save()
     token = signing.dumps({"id": access_request.pk}, salt=VERIFY_SALT)
@@ -55,6 +57,7 @@ def request_access(data: dict, *, request=None) -> AccessRequest:
         [access_request.email],
         "actors/mail/verify_email",
         {"request": access_request, "link": link},
+        language=access_request.language,
     )
     record(
         "access_request.created",
@@ -113,9 +116,10 @@ def reviewers_of(territory: Territory) -> list[User]:
 
 def notify_reviewers(access_request: AccessRequest, template: str) -> None:
     link = absolute(reverse("actors:request-detail", args=[access_request.pk]))
-    emails = [u.email for u in reviewers_of(access_request.territory)]
-    mail.send(
-        emails, f"actors/mail/{template}", {"request": access_request, "link": link}
+    mail.send_to_users(
+        reviewers_of(access_request.territory),
+        f"actors/mail/{template}",
+        {"request": access_request, "link": link},
     )
 
 
@@ -164,6 +168,7 @@ def approve_access_request(
         [user.email],
         "actors/mail/approved",
         {"request": access_request, "grant": grant, "link": _password_link(user)},
+        language=access_request.language,
     )
     return grant
 
@@ -190,7 +195,10 @@ def reject_access_request(
         reason=reason,
     )
     mail.send(
-        [access_request.email], "actors/mail/rejected", {"request": access_request}
+        [access_request.email],
+        "actors/mail/rejected",
+        {"request": access_request},
+        language=access_request.language,
     )
     return access_request
 
@@ -217,6 +225,7 @@ def _user_for(access_request: AccessRequest) -> User:
             first_name=access_request.first_name,
             last_name=access_request.last_name,
             organization=organization,
+            language=access_request.language,
         )  # no password yet: the approval mail holds a link to choose one
     return user
 

@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "actors.middleware.SessionLifetimeMiddleware",
     "actors.middleware.CharterMiddleware",
+    "actors.language.RememberLanguageMiddleware",
     # Last, as django-axes requires.
     "axes.middleware.AxesMiddleware",
 ]

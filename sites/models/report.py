@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from actors.language import LanguageField
 from actors.roles import Role
 from actors.scope import paths_q, scope_of
 from lib.free_text import check_free_text
@@ -139,6 +140,7 @@ class ReportContact(models.Model):
         related_name="contact",
     )
     email = models.EmailField(_("e-mail address"))
+    language = LanguageField()
 
     class Meta:
         verbose_name = _("reporter contact")

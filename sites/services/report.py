@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from actors import mail
 from actors.audit import record
 from actors.capabilities import HANDLE_REPORT, require
+from actors.language import spoken_language
 from actors.ratelimit import client_hash
 from actors.services import absolute, reviewers_of
 from sites.models import (
@@ -45,7 +46,11 @@ def submit_report(data: dict, contact_email: str = "", *, request) -> PublicRepo
     report.full_clean()
     report.save()
     if contact_email:
-        contact = ReportContact(report=report, email=contact_email.strip().lower())
+        contact = ReportContact(
+            report=report,
+            email=contact_email.strip().lower(),
+            language=spoken_language(),
+        )
         contact.full_clean()
         contact.save()
     # No `request`: the audit log would keep the reporter's raw address.
@@ -56,8 +61,11 @@ def submit_report(data: dict, contact_email: str = "", *, request) -> PublicRepo
         commune=report.commune.code,
     )
     link = absolute(reverse("reports:detail", args=[report.pk]))
-    emails = [u.email for u in reviewers_of(report.commune)]
-    mail.send(emails, "sites/mail/report_received", {"report": report, "link": link})
+    mail.send_to_users(
+        reviewers_of(report.commune),
+        "sites/mail/report_received",
+        {"report": report, "link": link},
+    )
     return report
 
 
@@ -141,6 +149,11 @@ def _close(report: PublicReport, status: str, acting_user, request, **details):
     )
     contact = ReportContact.objects.filter(report=report).first()
     if contact is not None:
-        mail.send([contact.email], f"sites/mail/report_{status}", {"report": report})
+        mail.send(
+            [contact.email],
+            f"sites/mail/report_{status}",
+            {"report": report},
+            language=contact.language,
+        )
         contact.delete()  # the address served its one purpose
     return report

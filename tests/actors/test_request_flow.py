@@ -243,3 +243,29 @@ def test_the_public_form_is_rate_limited_per_address(client, settings):
     assert ask(client, email="other@example.org").status_code == 200
     assert ask(client, email="third@example.org").status_code == 429
     assert AccessRequest.objects.count() == 2
+
+
+def test_each_mail_is_written_in_its_recipients_language(
+    client, admins, django_capture_on_commit_callbacks
+):
+    admins["92"].language = "fr"
+    admins["92"].save()
+    client.cookies["django_language"] = "en"  # the requester browses in English
+    access_request = verify(client, django_capture_on_commit_callbacks)
+    assert access_request.language == "en"
+    to_requester, to_admin = mail.outbox
+    assert to_requester.to == ["lea.dupont@asso.example.org"]
+    assert "Confirm" in to_requester.subject or "confirm" in to_requester.subject
+    assert to_admin.to == ["pref92@example.org"]
+    assert to_admin.subject != to_requester.subject
+    assert "demande" in (to_admin.subject + to_admin.body).lower()
+    assert "request" not in to_admin.subject.lower()
+
+
+def test_a_signed_in_users_language_is_remembered_for_their_mail(client, admins):
+    admin = admins["92"]
+    client.force_login(admin)
+    client.cookies["django_language"] = "en"
+    client.get("/")
+    admin.refresh_from_db()
+    assert admin.language == "en"
