@@ -4,20 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('actors', '0004_outgoing_mail'),
+        ("actors", "0004_outgoing_mail"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='accessrequest',
-            name='language',
-            field=models.CharField(choices=[('fr', 'French'), ('en', 'English')], default='fr', max_length=8, verbose_name='language'),
+            model_name="accessrequest",
+            name="language",
+            field=models.CharField(
+                choices=[("fr", "French"), ("en", "English")],
+                default="fr",
+                max_length=8,
+                verbose_name="language",
+            ),
         ),
         migrations.AddField(
-            model_name='user',
-            name='language',
-            field=models.CharField(choices=[('fr', 'French'), ('en', 'English')], default='fr', max_length=8, verbose_name='language'),
+            model_name="user",
+            name="language",
+            field=models.CharField(
+                choices=[("fr", "French"), ("en", "English")],
+                default="fr",
+                max_length=8,
+                verbose_name="language",
+            ),
         ),
     ]

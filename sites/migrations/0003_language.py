@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sites', '0002_public_reports'),
+        ("sites", "0002_public_reports"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='reportcontact',
-            name='language',
-            field=models.CharField(choices=[('fr', 'French'), ('en', 'English')], default='fr', max_length=8, verbose_name='language'),
+            model_name="reportcontact",
+            name="language",
+            field=models.CharField(
+                choices=[("fr", "French"), ("en", "English")],
+                default="fr",
+                max_length=8,
+                verbose_name="language",
+            ),
         ),
     ]
