@@ -11,12 +11,23 @@ from dataclasses import dataclass
 from functools import partial
 
 import pytest
+from django.contrib.gis.geos import MultiPolygon, Polygon
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from actors.audit import record
+from actors.models import AccessRequest, Grant
 from actors.roles import Role
-from sites.models import AccessibilityPoint, PublicReport, Site, SiteNote
+from sites.models import (
+    AccessibilityPoint,
+    PublicReport,
+    RestrictedZone,
+    Site,
+    SiteNote,
+    SiteProcedure,
+)
+from territory.models import Territory
 from tests.factories import OrganizationFactory, point_in, territory, user_with
 
 pytestmark = pytest.mark.django_db
@@ -71,6 +82,41 @@ def make_reports(n: int, **_) -> None:
         )
 
 
+def make_procedures(n: int, *, site: Site, **_) -> None:
+    for i in range(n):
+        SiteProcedure.objects.create(site=site, kind="court", summary=f"Step {i}")
+
+
+def make_zones(n: int, **_) -> None:
+    for i in range(n):
+        code = COMMUNES[i % len(COMMUNES)]
+        square = Polygon.from_bbox(point_in(code).buffer(0.001).extent)
+        RestrictedZone.objects.create(
+            name=f"Zone {i}", commune=territory(code), geom=MultiPolygon(square)
+        )
+
+
+def make_requests(n: int, **_) -> None:
+    for i in range(n):
+        AccessRequest.objects.create(
+            email=f"asker{i}@example.org", first_name="A", last_name=f"B{i}",
+            new_organization_name="Asso", new_organization_kind="association",
+            territory=territory(COMMUNES[i % len(COMMUNES)]), role=Role.CONTRIBUTOR,
+            reason="Maraudes", status="pending", verified_at=timezone.now(),
+        )  # fmt: skip
+
+
+def make_own_grants(n: int, *, user, **_) -> None:
+    held = user.grants.values("territory")
+    communes = Territory.objects.communes().filter(path__startswith="/NFR/R11/D92/")
+    for commune in communes.exclude(pk__in=held)[:n]:
+        Grant.objects.create(user=user, role=Role.OBSERVER, territory=commune)
+
+
+def procedures_shown(response) -> int:
+    return len(response.json()["properties"]["procedures"])
+
+
 def features(response) -> int:
     return len(response.json()["features"])
 
@@ -122,6 +168,15 @@ EXITS = {
         "/reports/", make_reports, html_count('href="/reports/')
     ),
     "page directory": Exit("/directory/", make_members, html_count("@example.org")),
+    "api site detail": Exit("/api/v1/sites/{site}/", make_procedures, procedures_shown),
+    "page site procedures": Exit(
+        "/sites/{site}/", make_procedures, html_count("Step ")
+    ),
+    "api restricted zones": Exit("/api/v1/restricted-zones/", make_zones, features),
+    "page access requests": Exit(
+        "/accounts/requests/", make_requests, html_count("@example.org")
+    ),
+    "api me": Exit("/api/v1/me", make_own_grants, lambda r: len(r.json()["grants"])),
 }
 
 
