@@ -84,16 +84,20 @@ def _by_territory(layer: str, rows: QuerySet, tile: Tile, level: str, measure: s
     """
     inner, params = _inner(rows)
     name = "p.name, " if named else ""
+    # MATERIALIZED: each point on surface is computed once, not once per site.
     features = f"""
-SELECT %s AS aggregate, p.code, {name}count(*) AS count, sum(s.{measure}) AS {measure},
-       {_geom("p.pt")} AS geom
-FROM (SELECT t.id, t.code, t.name, ST_PointOnSurface(COALESCE(t.display_geom, t.geom)) AS pt
-      FROM {TERRITORY_TABLE} t, tile WHERE t.level = %s AND t.geom && tile.box) AS p
-JOIN ({inner}) AS s ON s.territory_id = p.id
-CROSS JOIN tile
-WHERE p.pt && tile.box
-GROUP BY p.id, p.code, p.name, p.pt, tile.env"""  # noqa: S608
-    return _mvt(layer, features, [str(level), str(level), *params], tile)
+WITH places AS MATERIALIZED (
+    SELECT t.id, t.code, t.name, ST_PointOnSurface(COALESCE(t.display_geom, t.geom)) AS pt
+    FROM {TERRITORY_TABLE} t, tile WHERE t.level = %s AND t.geom && tile.box
+), counts AS MATERIALIZED (
+    SELECT s.territory_id, count(*) AS count, sum(s.{measure}) AS {measure}
+    FROM ({inner}) AS s WHERE s.territory_id IN (SELECT id FROM places)
+    GROUP BY s.territory_id
+)
+SELECT %s AS aggregate, p.code, {name}a.count, a.{measure}, {_geom("p.pt")} AS geom
+FROM places p JOIN counts a ON a.territory_id = p.id CROSS JOIN tile
+WHERE p.pt && tile.box"""  # noqa: S608
+    return _mvt(layer, features, [str(level), *params, str(level)], tile)
 
 
 def _by_cell(layer: str, rows: QuerySet, tile: Tile, measure: str) -> Query:
