@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
@@ -5,6 +6,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 from territory.models import Territory
 
 
+@extend_schema_field({"type": "object", "description": "GeoJSON MultiPolygon"})
 class OutlineField(GeometryField):
     """Coordinates rounded to the view's `precision` (serializer context)."""
 
