@@ -71,6 +71,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before every middleware that reads or changes the body (Django's ordering
+    # notes): tiles, GeoJSON and pages leave compressed when the client accepts it.
+    "django.middleware.gzip.GZipMiddleware",
     "config.middleware.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

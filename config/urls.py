@@ -19,5 +19,6 @@ urlpatterns = [
     path("api/v1/", include("territory.api.urls")),
     path("api/v1/", include("actors.api.urls")),
     path("api/v1/", include("sites.api.urls")),
+    path("tiles/", include("maps.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]

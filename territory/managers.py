@@ -1,6 +1,10 @@
-from django.contrib.gis.db.models import QuerySet
+import math
+
+from django.conf import settings
+from django.contrib.gis.db.models import MultiPolygonField, QuerySet
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
+from django.db.models import F, Func
 from django.utils.translation import gettext as _
 
 
@@ -26,6 +30,23 @@ class TerritoryQuerySet(QuerySet):
             )
         return commune
 
+    def outlines(self, zoom: int | None = None) -> "TerritoryQuerySet":
+        """`outline`: the display boundary, simplified for a map at `zoom` if given.
+
+        Half a screen pixel of tolerance: invisible at that zoom, and the national
+        view of départements shrinks to a few hundred kilobytes.
+        """
+        if zoom is None:
+            return self.annotate(outline=F("display_geom"))
+        return self.annotate(
+            outline=Func(
+                "display_geom",
+                pixel_degrees(zoom) / 2,
+                function="ST_SimplifyPreserveTopology",
+                output_field=MultiPolygonField(srid=settings.GEO_SRID),
+            )
+        )
+
     def within(self, territory) -> "TerritoryQuerySet":
         """The territory and its whole subtree, by ancestry path (indexed prefix)."""
         return self.filter(path__startswith=territory.path)
@@ -49,3 +70,15 @@ def ancestor_paths(path: str) -> list[str]:
     """'/NFR/R11/D75/C75056/' -> ['/NFR/', '/NFR/R11/', '/NFR/R11/D75/']."""
     parts = path.strip("/").split("/")[:-1]
     return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+def pixel_degrees(zoom: int) -> float:
+    """Width of one screen pixel in degrees of longitude, 256-pixel tiles."""
+    return 360 / (256 * 2**zoom)
+
+
+def outline_precision(zoom: int | None) -> int:
+    """Decimals that keep half a pixel at `zoom`; 6 (about 10 cm) without a zoom."""
+    if zoom is None:
+        return 6
+    return max(1, min(6, math.ceil(-math.log10(pixel_degrees(zoom) / 2))))

@@ -6,6 +6,7 @@ département (92040 Issy-les-Moulineaux), another département of the same régi
 classified below fails the census: classify it and extend the matrix.
 """
 
+import mapbox_vector_tile
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
@@ -83,6 +84,8 @@ ROUTES = {
     "reports/new/": "public (rate limited, tests/sites/test_public_reports)", "reports/thanks/": "public",
     "reports/": "local_admin (scoped, tests/sites/test_public_reports)",
     "reports/<int:pk>/": "local_admin (scoped, tests/sites/test_public_reports)",
+    "tiles/<slug:layer>/<int:z>/<int:x>/<int:y>.pbf": "matrix (sites: login, scoped; other layers public, tests/maps/test_tiles)",
+    "tiles/<slug:layer>.json": "sites: login; other layers public (tests/maps/test_tiles)",
 }  # fmt: skip
 
 
@@ -139,6 +142,25 @@ def test_site_list_holds_exactly_the_sites_in_reading_scope(role, sites):
         return
     ids = {feature["id"] for feature in response.json()["features"]}
     assert ids == {sites[p].pk for p in READS[role]}
+
+
+@pytest.mark.parametrize("role", list(READS))
+def test_site_tiles_hold_exactly_the_sites_in_reading_scope(role, sites):
+    from tests.maps.test_tiles import tile_of
+
+    client = client_for(role)
+    seen = set()
+    for site in sites.values():
+        response = client.get(
+            "/tiles/sites/{}/{}/{}.pbf".format(*tile_of(site.point, 14))
+        )
+        if role == "anonymous":
+            assert response.status_code == 401
+            continue
+        if response.status_code == 200:
+            layer = mapbox_vector_tile.decode(response.content)["sites"]
+            seen |= {feature["id"] for feature in layer["features"]}
+    assert seen == {sites[p].pk for p in READS[role]}
 
 
 @pytest.mark.parametrize("role", list(READS))

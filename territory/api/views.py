@@ -1,8 +1,14 @@
+import hashlib
+
 from django.contrib.gis.geos import Point
+from django.db.models import Count, Max
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import condition
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -14,7 +20,24 @@ from rest_framework_gis.pagination import GeoJsonPagination
 
 from territory.api.filters import TerritoryFilter
 from territory.api.serializers import TerritorySerializer, TerritorySummarySerializer
+from territory.managers import outline_precision
 from territory.models import Territory
+
+MAX_ZOOM = 22
+
+
+def reference_etag(request, *args, **kwargs) -> str:
+    """Boundaries change only on import: the same URL and data give the same ETag."""
+    state = Territory.objects.aggregate(changed=Max("updated_at"), count=Count("id"))
+    key = f"{request.get_full_path()}|{state['changed']}|{state['count']}|v2"
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+# Reference data: a day in any cache, then a cheap 304 while nothing was imported.
+reference_cache = [
+    condition(etag_func=reference_etag),
+    cache_control(public=True, max_age=86400),
+]
 
 
 class TerritoryPagination(GeoJsonPagination):
@@ -22,6 +45,19 @@ class TerritoryPagination(GeoJsonPagination):
     max_page_size = 500
 
 
+@method_decorator(reference_cache, name="list")
+@method_decorator(reference_cache, name="at")
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "zoom",
+                OpenApiTypes.INT,
+                description="Map zoom (0-22): outlines simplified to half a pixel there",
+            )
+        ]
+    )
+)
 class TerritoryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """France's administrative boundaries (public reference data)."""
 
@@ -34,15 +70,26 @@ class TerritoryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     bbox_filter_include_overlapping = True
 
     def get_queryset(self):
-        return Territory.objects.select_related("parent").only(
-            "code",
-            "name",
-            "level",
-            "population",
-            "display_geom",
-            "path",
-            "parent__code",
+        return (
+            Territory.objects.select_related("parent")
+            .only("code", "name", "level", "population", "path", "parent__code")
+            .outlines(self.zoom())
         )
+
+    def get_serializer_context(self):
+        return {
+            **super().get_serializer_context(),
+            "precision": outline_precision(self.zoom()),
+        }
+
+    def zoom(self) -> int | None:
+        """The optional `zoom` parameter; without it, outlines as stored."""
+        value = self.request.query_params.get("zoom")
+        if value is None:
+            return None
+        if not value.isdigit() or int(value) > MAX_ZOOM:
+            raise ValidationError({"zoom": _("A whole number from 0 to 22.")})
+        return int(value)
 
     @extend_schema(
         parameters=[

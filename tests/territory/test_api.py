@@ -38,7 +38,7 @@ def test_list_is_paginated_and_uses_a_fixed_number_of_queries(client):
         data = client.get(URL, {"level": "commune", "page_size": 50}).json()
     assert len(data["features"]) == 50
     assert data["next"] is not None
-    assert len(queries) == 2  # count + page, parents joined
+    assert len(queries) == 3  # ETag (last import), count, page with parents joined
 
 
 def test_search_by_name_ignores_accents_and_case_and_by_code(client):
@@ -69,3 +69,28 @@ def test_at_outside_france_is_404_and_bad_numbers_name_the_field(client):
     response = client.get(URL + "at/", {"lon": "east", "lat": 95})
     assert response.status_code == 400
     assert set(response.json()) == {"lon", "lat"}
+
+
+def test_outlines_are_cached_a_day_and_answer_304_while_nothing_changed(client):
+    url = "/api/v1/territories/?level=departement&page_size=200"
+    first = client.get(url)
+    assert first["Cache-Control"] == "public, max-age=86400"
+    again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    zipped = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+    assert zipped["Content-Encoding"] == "gzip"
+    weak = client.get(
+        url, HTTP_IF_NONE_MATCH=zipped["ETag"]
+    )  # W/"...": GZip weakens it
+    assert weak.status_code == 304
+
+
+def test_a_zoom_simplifies_the_outlines_and_rounds_them_for_that_zoom(client):
+    url = "/api/v1/territories/?level=departement&page_size=200"
+    full = client.get(url)
+    national = client.get(url + "&zoom=5")
+    assert len(national.content) < len(full.content) / 3
+    assert national.json()["count"] == full.json()["count"]
+    ring = national.json()["features"][0]["geometry"]["coordinates"][0][0]
+    assert all(round(c, 2) == c for point in ring for c in point)
+    assert client.get(url + "&zoom=99").status_code == 400

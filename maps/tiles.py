@@ -1,0 +1,197 @@
+"""Vector tiles made in PostGIS: one SQL builder per layer, one MVT per call.
+
+Every builder takes the queryset a view already scoped through the usual doors
+(`visible_to`, `readable_by`) and wraps its SQL: scoping is never written twice.
+Geometry is transformed, clipped and encoded by PostGIS (`ST_TileEnvelope`,
+`ST_AsMVTGeom`, `ST_AsMVT`), never in Python.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import F, QuerySet
+
+from territory.models import Level, Territory
+
+EXTENT = 4096
+BUFFER = 64
+MAX_ZOOM = 22
+MERCATOR_WORLD = 2 * 20037508.342789244
+# 11 <= z <= 12: a 16 x 16 grid per tile, cells of 256 tile units.
+CELLS_PER_TILE = 16
+TERRITORY_TABLE = Territory._meta.db_table
+
+Query = tuple[str, list]
+
+
+@dataclass(frozen=True)
+class Tile:
+    z: int
+    x: int
+    y: int
+
+    def exists(self) -> bool:
+        side = 2**self.z
+        return 0 <= self.z <= MAX_ZOOM and 0 <= self.x < side and 0 <= self.y < side
+
+
+def render(query: Query) -> bytes:
+    """The tile's bytes; empty when no feature falls in it."""
+    sql, params = query
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return bytes(row[0]) if row and row[0] else b""
+
+
+def _inner(queryset: QuerySet) -> Query:
+    # No ORDER BY: the subquery is flattened into the tile query and keeps its indexes.
+    sql, params = queryset.order_by().query.sql_with_params()
+    return sql, list(params)
+
+
+def _mvt(
+    layer: str, features: str, params: list, tile: Tile, id_column: str | None = None
+) -> Query:
+    """Wrap a feature query (which may read `tile.env`, `tile.box`, `tile.inner_box`).
+
+    `box` is the envelope grown by the buffer, in storage SRID, for index scans:
+    features in the buffer are repeated in the neighbour tile, so circles and
+    outlines are not cut at tile edges. `inner_box` has no buffer, for aggregates
+    that must be counted in one tile only.
+    """
+    srid = settings.GEO_SRID
+    sql = f"""
+WITH tile AS (
+    SELECT ST_TileEnvelope(%s, %s, %s) AS env,
+           ST_Transform(ST_TileEnvelope(%s, %s, %s), {srid}) AS inner_box,
+           ST_Transform(ST_TileEnvelope(%s, %s, %s, margin => {BUFFER / EXTENT}), {srid}) AS box
+), features AS ({features})
+SELECT ST_AsMVT(features.*, %s, {EXTENT}, 'geom', %s) FROM features WHERE geom IS NOT NULL"""  # noqa: S608 (only constants are interpolated)
+    coordinates = [tile.z, tile.x, tile.y] * 3
+    return sql, [*coordinates, *params, layer, id_column]
+
+
+def _geom(column: str) -> str:
+    return f"ST_AsMVTGeom(ST_Transform({column}, 3857), tile.env, {EXTENT}, {BUFFER}, true)"
+
+
+def _by_territory(layer: str, rows: QuerySet, tile: Tile, level: str, measure: str, named: bool) -> Query:  # fmt: skip
+    """One point per territory holding rows: `rows` has `territory_id` and `measure`.
+
+    Only territories of the tile are joined, so a tile reads only their rows.
+    """
+    inner, params = _inner(rows)
+    name = "p.name, " if named else ""
+    # MATERIALIZED: each point on surface is computed once, not once per site.
+    features = f"""
+WITH places AS MATERIALIZED (
+    SELECT t.id, t.code, t.name, ST_PointOnSurface(COALESCE(t.display_geom, t.geom)) AS pt
+    FROM {TERRITORY_TABLE} t, tile WHERE t.level = %s AND t.geom && tile.box
+), counts AS MATERIALIZED (
+    SELECT s.territory_id, count(*) AS count, sum(s.{measure}) AS {measure}
+    FROM ({inner}) AS s WHERE s.territory_id IN (SELECT id FROM places)
+    GROUP BY s.territory_id
+)
+SELECT %s AS aggregate, p.code, {name}a.count, a.{measure}, {_geom("p.pt")} AS geom
+FROM places p JOIN counts a ON a.territory_id = p.id CROSS JOIN tile
+WHERE p.pt && tile.box"""  # noqa: S608
+    return _mvt(layer, features, [str(level), *params, str(level)], tile)
+
+
+def _by_cell(layer: str, rows: QuerySet, tile: Tile, measure: str) -> Query:
+    """Grid clusters in Web Mercator, cells aligned on the tile so none straddles two."""
+    size = MERCATOR_WORLD / 2**tile.z / CELLS_PER_TILE
+    inner, params = _inner(rows)
+    features = f"""
+SELECT 'cell' AS aggregate, count(*) AS count, sum(c.{measure}) AS {measure},
+       {_geom("ST_Transform(ST_Centroid(ST_Collect(c.point)), 3857)")} AS geom
+FROM (SELECT s.{measure}, s.point,
+             ST_SnapToGrid(ST_Transform(s.point, 3857), %s, %s, %s, %s) AS cell
+      FROM ({inner}) AS s, tile WHERE s.point && tile.inner_box) AS c
+CROSS JOIN tile
+GROUP BY c.cell, tile.env"""  # noqa: S608
+    return _mvt(layer, features, [size / 2, size / 2, size, size, *params], tile)
+
+
+def _points(layer: str, rows: QuerySet, tile: Tile, columns: tuple[str, ...]) -> Query:
+    """One feature per row; `id` twice: the MVT feature id, and a property."""
+    inner, params = _inner(rows)
+    properties = ", ".join(f"s.{c}" for c in columns)
+    features = f"""
+SELECT s.id, {properties}, {_geom("s.point")} AS geom
+FROM ({inner}) AS s, tile WHERE s.point && tile.box"""  # noqa: S608
+    return _mvt(layer, features, params, tile, id_column="id")
+
+
+SITE_POINT_FIELDS = (
+    "id",
+    "name",
+    "status",
+    "kind",
+    "people",
+    "water_status",
+    "toilets_status",
+    "electricity_status",
+)
+
+
+def sites_tile(sites: QuerySet, tile: Tile) -> Query:
+    """Départements up to z7, communes up to z10, grid cells up to z12, then sites."""
+    if tile.z <= 10:
+        level = Level.DEPARTEMENT if tile.z <= 7 else Level.COMMUNE
+        key = "commune__parent" if level == Level.DEPARTEMENT else "commune"
+        rows = sites.values("people", territory_id=F(key))
+        return _by_territory("sites", rows, tile, level, "people", named=True)
+    if tile.z <= 12:
+        return _by_cell("sites", sites.values("people", "point"), tile, "people")
+    rows = sites.values(*SITE_POINT_FIELDS, "point", commune_code=F("commune__code"))
+    return _points("sites", rows, tile, (*SITE_POINT_FIELDS, "commune_code"))
+
+
+POINT_FIELDS = ("id", "spaces", "status")
+
+
+def accessibility_tile(points: QuerySet, tile: Tile) -> Query:
+    """Per commune below z12 (thousands of spaces per city), then each point."""
+    layer = "accessibility-points"
+    if tile.z < 12:
+        rows = points.values("spaces", territory_id=F("commune"))
+        return _by_territory(layer, rows, tile, Level.COMMUNE, "spaces", named=False)
+    rows = points.values(*POINT_FIELDS, "point", commune_code=F("commune__code"))
+    return _points(layer, rows, tile, (*POINT_FIELDS, "commune_code"))
+
+
+RESTRICTED_ZONES_MINZOOM = 10
+
+
+def restricted_zones_tile(zones: QuerySet, tile: Tile) -> Query | None:
+    """Street-scale polygons: nothing to see below z10."""
+    if tile.z < RESTRICTED_ZONES_MINZOOM:
+        return None
+    inner, params = _inner(
+        zones.values("id", "name", "disabled_access", "geom", commune_code=F("commune__code"))
+    )  # fmt: skip
+    features = f"""
+SELECT s.id, s.id, s.name, s.commune_code, s.disabled_access, {_geom("s.geom")} AS geom
+FROM ({inner}) AS s, tile WHERE s.geom && tile.box"""  # noqa: S608
+    return _mvt("restricted-zones", features, params, tile, id_column="id")
+
+
+def territory_level(z: int) -> str:
+    if z <= 4:
+        return Level.REGION
+    return Level.DEPARTEMENT if z <= 8 else Level.COMMUNE
+
+
+def territories_tile(tile: Tile) -> Query:
+    """Outlines of one level per zoom, from the simplified display geometry."""
+    rows = Territory.objects.of_level(territory_level(tile.z)).values(
+        "code", "name", "level", "geom", "display_geom"
+    )
+    inner, params = _inner(rows)
+    features = f"""
+SELECT s.code, s.name, s.level, {_geom("COALESCE(s.display_geom, s.geom)")} AS geom
+FROM ({inner}) AS s, tile WHERE s.geom && tile.box"""  # noqa: S608
+    return _mvt("territories", features, params, tile)
