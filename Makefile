@@ -14,7 +14,7 @@ DEV_ENV = DATABASE_URL="$(DB_URL)" DEBUG=1
 PROD_ENV = DATABASE_URL="$(DB_URL)" DEBUG=0 ALLOWED_HOSTS=terrain.example.org \
 	SECRET_KEY="check-deploy-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=')"
 
-.PHONY: help run test setup system database venv migrate data demo lint typecheck check pytest lock
+.PHONY: help run test setup system database venv migrate data demo lint typecheck check pytest lock pii-eval
 
 help:
 	@echo "make run   set everything up and serve http://127.0.0.1:8000"
@@ -72,6 +72,10 @@ pytest: setup
 	$(DEV_ENV) $(PY) -m pytest -q
 
 test: lint typecheck check pytest
+
+# Recall and false positives of the personal-data guard on data/pii/corpus.jsonl.
+pii-eval: data
+	@$(DEV_ENV) $(PY) manage.py pii_eval
 
 lock: venv
 	@{ echo "# Pinned versions of every Python package (pip freeze). Regenerate: make lock"; \

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from actors.models import AccessRequest, Organization
 from actors.roles import Role
+from lib.free_text import ConfirmNamesMixin
 from territory.models import Level, Territory
 
 REQUESTABLE_ROLES = [(r.value, r.label) for r in Role if r != Role.SUPERADMIN]
@@ -37,7 +38,7 @@ class TerritoryFieldsMixin:
         return territory
 
 
-class AccessRequestForm(TerritoryFieldsMixin, forms.ModelForm):
+class AccessRequestForm(ConfirmNamesMixin, TerritoryFieldsMixin, forms.ModelForm):
     territory_level = forms.ChoiceField(
         label=_("Territory level"), choices=TERRITORY_LEVELS
     )
@@ -107,7 +108,7 @@ class ApproveForm(TerritoryFieldsMixin, forms.Form):
         return cleaned
 
 
-class RejectForm(forms.Form):
+class RejectForm(ConfirmNamesMixin, forms.Form):
     reason = forms.CharField(
         label=_("Reason for rejection"), widget=forms.Textarea(attrs={"rows": 3})
     )

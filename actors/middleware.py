@@ -1,4 +1,6 @@
+import json
 import time
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -6,6 +8,8 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+
+from lib.free_text import CONFIRM_FIELD, names_confirmed
 
 LOGIN_TIME_KEY = "terrain_login_at"
 
@@ -59,3 +63,69 @@ class CharterMiddleware:
                 return JsonResponse({"detail": message}, status=403)
             return redirect(f"{reverse('actors:charter')}?next={request.path}")
         return self.get_response(request)
+
+
+class NamesConfirmationMiddleware:
+    """A write sent with `confirm_not_personal` lets probable names through, audited.
+
+    One place for every form and the API: the writer saw the flagged words and said
+    they are not a resident's name; each confirmation is recorded with the words
+    masked (the audit log must not become the list of names it avoids).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method in ("POST", "PUT", "PATCH") and confirms_names(request):
+            with names_confirmed(partial(audit_confirmation, request)):
+                return self.get_response(request)
+        return self.get_response(request)
+
+
+def confirms_names(request) -> bool:
+    values = [request.GET.get(CONFIRM_FIELD)]
+    if request.content_type == "application/json":
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            properties = body.get("properties")
+            values += [
+                body.get(CONFIRM_FIELD),
+                properties.get(CONFIRM_FIELD) if isinstance(properties, dict) else None,
+            ]
+    else:
+        values.append(request.POST.get(CONFIRM_FIELD))
+    return any(str(v).lower() in ("1", "true", "on", "yes") for v in values)
+
+
+def audit_confirmation(request, instance, field: str, words: list[str]) -> None:
+    from actors.audit import record  # the audit imports models: after apps load
+
+    # The form's validation and the service's both check the same text: one record.
+    key = (instance._meta.label_lower if instance is not None else "", field, *words)
+    seen = request.__dict__.setdefault("_names_confirmed", set())
+    if key in seen:
+        return
+    seen.add(key)
+    user = request.user if request.user.is_authenticated else None
+    saved = instance is not None and instance.pk is not None
+    record(
+        "free_text.names_confirmed",
+        actor=user,
+        target=instance if saved else None,
+        request=request,
+        model=instance._meta.label_lower if instance is not None else "",
+        field=field,
+        words=", ".join(mask_word(w) for w in words),
+    )
+
+
+def mask_word(words: str) -> str:
+    """'Mme Popescu' -> 'M** P******': each word's initial only."""
+    return " ".join(
+        "".join(c if i == 0 or not c.isalpha() else "*" for i, c in enumerate(word))
+        for word in words.split()
+    )

@@ -199,6 +199,8 @@ class AccessRequestStatus(models.TextChoices):
 class AccessRequest(models.Model):
     """Anyone may ask for access; a local admin whose scope covers it decides."""
 
+    free_text_fields = ("reason", "decision_reason", "new_organization_name")
+
     email = models.EmailField(_("e-mail address"))
     language = LanguageField()
     first_name = models.CharField(_("first name"), max_length=150)
@@ -275,7 +277,7 @@ class AccessRequest(models.Model):
         return self.territory.path
 
     def clean(self) -> None:
-        validate_free_text(self, "reason", "decision_reason", "new_organization_name")
+        validate_free_text(self, *self.free_text_fields)
 
     def organization_label(self) -> str:
         return (

@@ -10,12 +10,19 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
 from rest_framework.views import exception_handler
 
+from lib.free_text import CONFIRM_FIELD, flagged_words
+
 
 def as_drf(exc: Exception) -> Exception:
     """The DRF exception for a Django one, keeping its messages; others unchanged."""
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
-            return exceptions.ValidationError(exc.message_dict)
+            detail: dict = exc.message_dict
+            flagged = flagged_words(exc)
+            if flagged:
+                # Probable names: resend with `confirm_not_personal` if they are not.
+                detail = {**detail, "flagged": flagged, "confirm_with": CONFIRM_FIELD}
+            return exceptions.ValidationError(detail)
         return exceptions.ValidationError({"non_field_errors": exc.messages})
     if isinstance(exc, DjangoPermissionDenied):
         # DRF's own handler turns it into 403 too, but drops the reason.

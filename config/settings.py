@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "actors.middleware.SessionLifetimeMiddleware",
     "actors.middleware.CharterMiddleware",
+    "actors.middleware.NamesConfirmationMiddleware",
     "actors.language.RememberLanguageMiddleware",
     # Last, as django-axes requires.
     "axes.middleware.AxesMiddleware",

@@ -1,4 +1,6 @@
-"""Find personal data (e-mail, phone, French NIR, IBAN) in free text.
+"""Find certain personal identifiers in free text: e-mail addresses (also disguised
+as `(at)`, ` at `, `[dot]`), phone numbers in any separator mix, French NIR, IBAN,
+dates of birth and passport or identity-card numbers.
 
 Meant to warn users before they save notes that should not hold personal data, so
 findings carry a masked excerpt only: the warning must not spread the value itself.
@@ -24,6 +26,49 @@ FRENCH_PHONE = re.compile(
 # of dialling +33. The national part's length is checked in code.
 INTERNATIONAL_PHONE = re.compile(
     rf"(?<![\w+])(?P<cc>\+\d{{1,3}}|0033)(?:{SEP}?(?:\(\d{{1,4}}\)|\d{{1,4}}))+(?!\d)"
+)
+
+# Separators people type between the digits of a phone number, mixed at will
+# ("06 12.34 56 78", "06 1234 5678"); dates are told apart in code.
+PHONE_SEP = r"[ .\-\u00a0]{0,2}"
+LOOSE_FRENCH_PHONE = re.compile(rf"(?<![\w+])0[1-9](?:{PHONE_SEP}\d){{8}}(?!\d)")
+DATE_START = re.compile(r"\d{1,2}[./-]\d{1,2}[./-](?:19|20)?\d{2}")
+
+# "jean.dupont(at)mail.fr", "jean dot dupont at gmail dot com": an @ and dots in words.
+_AT = r"(?:\s*[\(\[\{]\s*(?:at|a|arobase)\s*[\)\]\}]\s*|\s+(?:at|arobase)\s+)"
+_DOT = r"(?:\s*[\(\[\{]\s*(?:dot|point)\s*[\)\]\}]\s*|\s+(?:dot|point)\s+|\.)"
+_TLD = r"(?:fr|com|org|net|eu|info|be|ch|ro|bg|de|es|it|uk|io|gouv|me)"
+DISGUISED_EMAIL = re.compile(
+    rf"(?<![\w.])[\w+-]+(?:{_DOT}[\w+-]+)*{_AT}[\w-]+(?:{_DOT}[\w-]+)*{_DOT}{_TLD}(?![\w-])",
+    re.IGNORECASE,
+)
+
+# A date of birth: "né le 12/03/1985", "née en 1990", "date de naissance : 3 mai 1979".
+_MONTHS = (
+    r"janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|"
+    r"octobre|novembre|décembre|decembre|january|february|march|april|may|june|"
+    r"july|august|september|october|november|december"
+)
+_DATE = (
+    rf"(?:\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}|\d{{1,2}}(?:er)?\s+(?:{_MONTHS})\s+\d{{4}}"
+    rf"|(?:{_MONTHS})\s+\d{{1,2}},?\s+\d{{4}}|(?:19|20)\d{{2}})"
+)
+BIRTH_DATE = re.compile(
+    rf"(?<!\w)(?:n[ée]e?s?\s+(?:le\s+|en\s+)?|born\s+(?:on\s+|in\s+)?|"
+    rf"date\s+(?:de\s+naissance|of\s+birth)\s*:?\s*|ddn\s*:?\s*|d\.?o\.?b\.?\s*:?\s*)"
+    rf"{_DATE}(?!\w)",
+    re.IGNORECASE,
+)
+
+# A French passport (2 digits, 2 letters, 5 digits), or any document number that
+# follows the document's name.
+PASSPORT = re.compile(r"(?<!\w)\d{2}[A-Z]{2}\d{5}(?!\w)")
+ID_DOCUMENT = re.compile(
+    r"(?<!\w)(?:passeport|passport|cni|carte\s+(?:nationale\s+)?d'identité|"
+    r"carte\s+d'identite|identity\s+card|id\s+card|titre\s+de\s+séjour|"
+    r"titre\s+de\s+sejour|residence\s+permit|agdref|n°\s*étranger|numéro\s+étranger)"
+    r"\s*(?:n°|no\.?|num(?:éro|ero)?\.?|number|:)?\s*(?P<number>(?=[A-Z0-9]*\d)[A-Z0-9]{6,14})(?!\w)",
+    re.IGNORECASE,
 )
 
 # Sex, year, month, département (2A/2B for Corsica), commune, order, optional key.
@@ -54,7 +99,19 @@ def find_personal_data(text: str) -> list[Finding]:
         *(("iban", m.start(), m.end()) for m in IBAN.finditer(text) if _is_iban(m[0])),
         *_nirs(text),
         *(("email", m.start(), m.end()) for m in EMAIL.finditer(text)),
+        *(("email", m.start(), m.end()) for m in DISGUISED_EMAIL.finditer(text)),
+        *(("birth_date", m.start(), m.end()) for m in BIRTH_DATE.finditer(text)),
+        *(("id_document", m.start(), m.end()) for m in PASSPORT.finditer(text)),
+        *(
+            ("id_document", m.start("number"), m.end("number"))
+            for m in ID_DOCUMENT.finditer(text)
+        ),
         *(("phone", m.start(), m.end()) for m in FRENCH_PHONE.finditer(text)),
+        *(
+            ("phone", m.start(), m.end())
+            for m in LOOSE_FRENCH_PHONE.finditer(text)
+            if not DATE_START.match(m[0])
+        ),
         *(
             ("phone", m.start(), m.end())
             for m in INTERNATIONAL_PHONE.finditer(text)
@@ -105,10 +162,13 @@ def _is_international_phone(m: re.Match[str]) -> bool:
 
 
 def _mask(kind: str, value: str) -> str:
-    if kind == "email":
+    if kind == "email" and "@" in value:
         domain = value.rsplit("@", 1)[1]
         return f"{value[0]}***@{domain}"
-    head, tail = {"phone": (2, 2), "nir": (1, 2), "iban": (2, 3)}[kind]
+    head, tail = {
+        "phone": (2, 2), "nir": (1, 2), "iban": (2, 3), "email": (1, 2),
+        "birth_date": (0, 0), "id_document": (1, 1),
+    }[kind]  # fmt: skip
     count = sum(c.isalnum() for c in value)
     masked, seen = [], 0
     for c in value:

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from leaflet.forms.widgets import LeafletWidget
 
 from actors.models import Organization
+from lib.free_text import ConfirmNamesMixin
 from sites.models import Site, SiteNote, SiteProcedure, SiteStatus
 
 EDITABLE_FIELDS = (
@@ -16,7 +17,7 @@ EDITABLE_FIELDS = (
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class SiteForm(forms.ModelForm):
+class SiteForm(ConfirmNamesMixin, forms.ModelForm):
     """Declare or update a site. `version` carries the version the user started from."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -74,7 +75,9 @@ class SiteForm(forms.ModelForm):
         }
 
 
-class CloseForm(forms.Form):
+class CloseForm(ConfirmNamesMixin, forms.Form):
+    always_offer_confirmation = True  # refusals come back as a message
+
     status = forms.ChoiceField(
         label=_("How was it closed?"),
         choices=[c for c in SiteStatus.choices if c[0] != "open"],
@@ -95,7 +98,9 @@ class CloseForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class NoteForm(forms.ModelForm):
+class NoteForm(ConfirmNamesMixin, forms.ModelForm):
+    always_offer_confirmation = True  # refusals come back as a message
+
     class Meta:
         model = SiteNote
         fields = ("text", "visible_to")
@@ -110,7 +115,9 @@ class NoteForm(forms.ModelForm):
         self.fields["visible_to"].queryset = Organization.objects.visible_to(user)
 
 
-class ProcedureForm(forms.ModelForm):
+class ProcedureForm(ConfirmNamesMixin, forms.ModelForm):
+    always_offer_confirmation = True  # refusals come back as a message
+
     class Meta:
         model = SiteProcedure
         fields = ("kind", "started_on", "decision_on", "summary")

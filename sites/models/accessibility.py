@@ -38,6 +38,8 @@ class Surface(models.TextChoices):
 class AccessibilityPoint(InCommune):
     """A parking space reserved for people with reduced mobility (kinds can grow)."""
 
+    free_text_fields = ("address", "details", "domain")
+
     kind = models.CharField(
         _("kind"),
         max_length=20,
@@ -117,11 +119,13 @@ class AccessibilityPoint(InCommune):
         return self.address or self.source_id or f"#{self.pk}"
 
     def clean(self) -> None:
-        validate_free_text(self, "address", "details", "domain")
+        validate_free_text(self, *self.free_text_fields)
 
 
 class ParkingRules(models.Model):
     """A commune's local rules for disabled parking."""
+
+    free_text_fields = ("notes",)
 
     commune = models.OneToOneField(
         "territory.Territory", verbose_name=_("commune"), on_delete=models.CASCADE, related_name="parking_rules",
@@ -145,11 +149,13 @@ class ParkingRules(models.Model):
         return self.commune.path
 
     def clean(self) -> None:
-        validate_free_text(self, "notes")
+        validate_free_text(self, *self.free_text_fields)
 
 
 class RestrictedZone(InCommune):
     """A restricted traffic zone (pedestrian area, low-emission zone...) and its rules."""
+
+    free_text_fields = ("name", "rules")
 
     name = models.CharField(_("name"), max_length=150)
     geom = models.MultiPolygonField(_("area"), srid=settings.GEO_SRID)
@@ -175,4 +181,4 @@ class RestrictedZone(InCommune):
         return self.name
 
     def clean(self) -> None:
-        validate_free_text(self, "name", "rules")
+        validate_free_text(self, *self.free_text_fields)

@@ -52,6 +52,8 @@ class PublicReportQuerySet(models.QuerySet):
 class PublicReport(InCommune):
     """What an anonymous visitor saw; a local admin turns it into a site or a point."""
 
+    free_text_fields = ("description", "dismissal_reason")
+
     kind = models.CharField(_("what is reported"), max_length=30, choices=ReportKind.choices)  # fmt: skip
     point = models.PointField(_("location"), srid=settings.GEO_SRID)
     description = models.TextField(_("description"), max_length=2000)
@@ -124,8 +126,8 @@ class PublicReport(InCommune):
 
     def clean(self) -> None:
         errors: dict[str, list] = {}
-        check_free_text(errors, "description", self.description)
-        check_free_text(errors, "dismissal_reason", self.dismissal_reason)
+        check_free_text(errors, "description", self.description, self)
+        check_free_text(errors, "dismissal_reason", self.dismissal_reason, self)
         if errors:
             raise ValidationError(errors)
 

@@ -88,6 +88,8 @@ def count_field(label) -> models.PositiveIntegerField:
 class Site(InCommune):
     """A place where people live without adequate housing. Counts only, never a person."""
 
+    free_text_fields = FREE_TEXT_FIELDS
+
     name = models.CharField(_("usual name of the place"), max_length=150, blank=True)
     point = models.PointField(_("location"), srid=settings.GEO_SRID)
     footprint = models.MultiPolygonField(
@@ -190,7 +192,7 @@ class Site(InCommune):
     def clean(self) -> None:
         errors: dict[str, list] = {}
         for name in FREE_TEXT_FIELDS:
-            check_free_text(errors, name, getattr(self, name))
+            check_free_text(errors, name, getattr(self, name), self)
         self._check_counts(errors)
         self._check_closure(errors)
         if self.footprint is not None and not self.footprint.valid:
@@ -252,6 +254,8 @@ class ProcedureKind(models.TextChoices):
 class SiteProcedure(models.Model):
     """Court or administrative procedure: seen by local admins and above only."""
 
+    free_text_fields = ("summary",)
+
     site = models.ForeignKey(
         Site,
         verbose_name=_("site"),
@@ -270,11 +274,16 @@ class SiteProcedure(models.Model):
         ordering = ["started_on", "pk"]
 
     def clean(self) -> None:
-        validate_free_text(self, "summary")
+        validate_free_text(self, *self.free_text_fields)
+
+    def scope_path(self) -> str:
+        return self.site.scope_path()
 
 
 class SiteNote(models.Model):
     """A dated journal note; `visible_to` narrows it to chosen organizations."""
+
+    free_text_fields = ("text",)
 
     site = models.ForeignKey(
         Site, verbose_name=_("site"), on_delete=models.CASCADE, related_name="notes"
@@ -311,7 +320,10 @@ class SiteNote(models.Model):
         ordering = ["-written_at"]
 
     def clean(self) -> None:
-        validate_free_text(self, "text")
+        validate_free_text(self, *self.free_text_fields)
+
+    def scope_path(self) -> str:
+        return self.site.scope_path()
 
 
 class SiteRevision(models.Model):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from actors.capabilities import IMPORT_ANY_POINTS, SET_PARKING_RULES, can, require
+from lib.free_text import ConfirmNamesMixin
 from sites.importers import DEFAULT_MAPPING, read_rows
 from sites.models import (
     AccessibilityPoint,
@@ -34,7 +35,7 @@ UPLOAD_DIR = Path(tempfile.gettempdir()) / "terrain-commun-uploads"
 ALLOWED_SUFFIXES = {".geojson", ".json", ".gpkg", ".csv", ".xz", ".gz"}
 
 
-class ParkingRulesForm(forms.ModelForm):
+class ParkingRulesForm(ConfirmNamesMixin, forms.ModelForm):
     class Meta:
         model = ParkingRules
         fields = ("free_of_charge", "max_duration_minutes", "card_required", "notes")

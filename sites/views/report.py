@@ -17,12 +17,13 @@ from leaflet.forms.widgets import LeafletWidget
 from actors.capabilities import REVIEW_REPORTS, capability_required
 from actors.ratelimit import PUBLIC_REPORTS
 from lib.csp import nonce_map_widgets
+from lib.free_text import ConfirmNamesMixin
 from sites.models import AccessibilityPoint, PublicReport, ReportKind, Site
 from sites.services import report as reports
 from sites.services.site import NearbySites
 
 
-class PublicReportForm(forms.ModelForm):
+class PublicReportForm(ConfirmNamesMixin, forms.ModelForm):
     kind = forms.ChoiceField(
         label=gettext_lazy("What are you reporting?"),
         choices=ReportKind.choices,
@@ -53,7 +54,7 @@ class PublicReportForm(forms.ModelForm):
         }
 
 
-class ToSiteForm(forms.ModelForm):
+class ToSiteForm(ConfirmNamesMixin, forms.ModelForm):
     confirm_nearby = forms.BooleanField(
         label=gettext_lazy("I checked: this is not one of the nearby sites"),
         required=False,
@@ -64,13 +65,13 @@ class ToSiteForm(forms.ModelForm):
         fields = ("kind", "name", "address")
 
 
-class ToPointForm(forms.ModelForm):
+class ToPointForm(ConfirmNamesMixin, forms.ModelForm):
     class Meta:
         model = AccessibilityPoint
         fields = ("spaces", "address", "details")
 
 
-class DismissForm(forms.Form):
+class DismissForm(ConfirmNamesMixin, forms.Form):
     dismissal_reason = forms.CharField(
         label=gettext_lazy("Reason for dismissal"),
         max_length=1000,
