@@ -17,12 +17,13 @@ from leaflet.forms.widgets import LeafletWidget
 from actors.capabilities import REVIEW_REPORTS, capability_required
 from actors.ratelimit import PUBLIC_REPORTS
 from lib.csp import nonce_map_widgets
+from sites.forms import CoordinatesMixin
 from sites.models import AccessibilityPoint, PublicReport, ReportKind, Site
 from sites.services import report as reports
 from sites.services.site import NearbySites
 
 
-class PublicReportForm(forms.ModelForm):
+class PublicReportForm(CoordinatesMixin, forms.ModelForm):
     kind = forms.ChoiceField(
         label=gettext_lazy("What are you reporting?"),
         choices=ReportKind.choices,
@@ -45,7 +46,10 @@ class PublicReportForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 4}),
         }
         help_texts = {
-            "point": gettext_lazy("Zoom in on the map, then place the marker."),
+            "point": gettext_lazy(
+                "Search an address or a commune, or zoom in on the map, then place "
+                "the marker; or type the coordinates below."
+            ),
             "description": gettext_lazy(
                 "What you saw and where exactly. Never a name, a phone number or "
                 "any other personal data of the people concerned."
