@@ -48,13 +48,11 @@ def test_the_maps_draw_under_the_strict_policy_without_any_violation(
     response = page.goto(live_server.url + "/")
     policy = response.headers["content-security-policy"]
     assert "script-src 'self' 'nonce-" in policy and "unsafe-inline" not in policy
-    page.wait_for_function(
-        "() => document.getElementById('main-map').dataset.departements"
-    )
-    assert page.locator("#main-map path.leaflet-interactive").count() >= 101
+    page.wait_for_function("() => document.getElementById('main-map').dataset.outlines")
+    assert page.locator("#main-map .leaflet-outlines-pane path").count() >= 101
 
     log_in(page, live_server.url, user_with(Role.CONTRIBUTOR, "92012"))
-    page.wait_for_function("() => document.getElementById('main-map').dataset.sites")
+    page.wait_for_function("() => document.getElementById('main-map').dataset.ready")
     page.goto(f"{live_server.url}/sites/{site.pk}/")
     page.locator("#site-map .leaflet-marker-icon").wait_for()  # showPoint ran
     page.wait_for_function(

@@ -155,7 +155,7 @@
     group: L.layerGroup(),
     refresh() {
       this.group.clearLayers();
-      if (!map || !map.hasLayer(sites)) return;
+      if (!map || !sites || !map.hasLayer(sites)) return;
       for (const item of visibleFeatures("sites")) {
         if (!item.props.aggregate) continue;
         const icon = L.divIcon({ className: "count-label", html: String(item.props.count), iconSize: [40, 16] });
@@ -210,7 +210,7 @@
       this.timer = setTimeout(() => this.render(), 150);
     },
     async items() {
-      if (!config.signedIn || !map.hasLayer(sites)) return [];
+      if (!sites || !map.hasLayer(sites)) return [];
       if (map.getZoom() >= SITE_ZOOM) {
         // Exact and named: a small bbox query rather than what the tiles hold.
         const url = `${config.sitesUrl}?${query({ in_bbox: TerrainBase.bboxParam(map), limit: LIST_LIMIT + 1 })}`;

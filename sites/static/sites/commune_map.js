@@ -10,7 +10,7 @@
     const title = document.createElement("strong");
     title.textContent = point.label;
     const spaces = document.createElement("div");
-    spaces.textContent = text.dataset.textSpaces.replace("%s", point.spaces);
+    spaces.textContent = text.dataset.textSpaces.replace("{n}", point.spaces);
     const link = document.createElement("a");
     link.href = `https://www.openstreetmap.org/?mlat=${point.lat}&mlon=${point.lon}#map=19/${point.lat}/${point.lon}`;
     link.textContent = text.dataset.textDirections;

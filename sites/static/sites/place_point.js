@@ -7,8 +7,9 @@
   const box = document.querySelector(".place-point");
   if (!box) return;
   const $ = (id) => document.getElementById(id);
-  const lon = $("id_longitude");
-  const lat = $("id_latitude");
+  // The coordinate fields come after this script in the form: found once parsed.
+  let lon = null;
+  let lat = null;
   const status = $("place-status");
   const results = $("place-results");
   let map = null;
@@ -55,6 +56,7 @@
   }
 
   function fromInputs() {
+    if (!lon.value || !lat.value) return;
     const x = parseFloat(lon.value.replace(",", "."));
     const y = parseFloat(lat.value.replace(",", "."));
     if (Number.isFinite(x) && Number.isFinite(y) && Math.abs(x) <= 180 && Math.abs(y) <= 90) {
@@ -93,7 +95,7 @@
     } else {
       const [west, south, east, north] = result.bbox;
       map.fitBounds([[south, west], [north, east]]);
-      say(box.dataset.textCommune.replace("%s", result.label));
+      say(box.dataset.textCommune.replace("{name}", result.label));
     }
   }
 
@@ -133,7 +135,11 @@
   $("place-query").addEventListener("keydown", (event) => {
     if (event.key === "Enter") { event.preventDefault(); search(); }
   });
-  for (const input of [lon, lat]) if (input) input.addEventListener("change", fromInputs);
+  document.addEventListener("DOMContentLoaded", () => {
+    lon = $("id_longitude");
+    lat = $("id_latitude");
+    for (const input of [lon, lat]) if (input) input.addEventListener("change", fromInputs);
+  });
 
   window.addEventListener("map:init", (event) => {
     if (event.detail.map.getContainer().id !== box.dataset.map) return;
