@@ -130,6 +130,8 @@ def _commune_map(commune: Territory, points, zones) -> dict:
     """What the commune's map draws (sites/static/sites/commune_map.js), 6 decimals."""
     return {
         "bbox": [round(v, 6) for v in commune.geom.extent],
+        # The commune's own boundary, drawn bold; simplified to about 10 m.
+        "outline": json.loads(commune.geom.simplify(0.0001).json),
         "points": [
             {
                 "lat": round(p.point.y, 6),

@@ -216,11 +216,13 @@
         const url = `${config.sitesUrl}?${query({ in_bbox: TerrainBase.bboxParam(map), limit: LIST_LIMIT + 1 })}`;
         try {
           const data = await TerrainBase.getJson(url);
+          drawApiSites(data);
           return data.features.map((f) => ({ props: { ...f.properties, id: f.id } }));
         } catch (error) {
           return [];
         }
       }
+      apiSites.clearLayers();
       return visibleFeatures("sites").filter((item) => item.props.aggregate);
     },
     async render() {
@@ -238,6 +240,23 @@
       map.getContainer().dataset.listed = items.length;
     },
   };
+
+  // Where the tiles hold no site (tile server missing or failing), the sites of the
+  // bbox query above are drawn as markers: the map stays of use when zoomed in.
+  const apiSites = L.layerGroup();
+
+  function drawApiSites(data) {
+    apiSites.clearLayers();
+    const tilesHoldSites = visibleFeatures("sites").length > 0;
+    if (tilesHoldSites) return;
+    for (const feature of data.features) {
+      const [lon, lat] = feature.geometry.coordinates;
+      const style = { ...siteStyle(feature.properties), pane: "sitetiles" };
+      L.circleMarker([lat, lon], style)
+        .on("click", () => openSite(feature.id))
+        .addTo(apiSites);
+    }
+  }
 
   function zoomInto(item) {
     const next = { departement: 8, commune: 11, cell: SITE_ZOOM };
@@ -376,6 +395,7 @@
       });
       sites.addTo(map);
       labels.group.addTo(map);
+      apiSites.addTo(map);
       base.control.addOverlay(sites, text.sites);
     }
     const highlight = L.layerGroup().addTo(map);

@@ -24,6 +24,7 @@
     TerrainBase.setUp(map);
     const [west, south, east, north] = data.bbox;
     map.fitBounds([[south, west], [north, east]]);
+    L.geoJSON(data.outline, { pane: "outlines", interactive: false, style: { color: "#123a5c", weight: 3, fill: false } }).addTo(map);
     for (const zone of data.zones) {
       const colour = ZONE_COLOURS[zone.disabled_access] || "#e67e22";
       L.geoJSON(zone.geometry, { style: { color: colour, weight: 2, dashArray: "6 4", fillColor: colour, fillOpacity: 0.2 } })
@@ -31,7 +32,7 @@
         .addTo(map);
     }
     for (const point of data.points) {
-      L.circleMarker([point.lat, point.lon], { radius: 7, color: "#ffffff", weight: 2, fillColor: "#1f6fb2", fillOpacity: 0.95 })
+      L.circleMarker([point.lat, point.lon], { radius: 5, color: "#ffffff", weight: 1.5, fillColor: "#1f6fb2", fillOpacity: 0.95 })
         .bindPopup(() => popup(point, text))
         .addTo(map);
     }
