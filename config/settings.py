@@ -317,7 +317,9 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [
             SELF,
             "data:",
-            *sorted({tile_origin(layer["url"]) for layer in MAP_BASE_LAYERS} - {""}),
+            *sorted(
+                {tile_origin(str(layer["url"])) for layer in MAP_BASE_LAYERS} - {""}
+            ),
         ],
         "connect-src": [SELF, *filter(None, [tile_origin(ADDRESS_SEARCH_URL)])],
         "object-src": [NONE],
