@@ -121,3 +121,17 @@ def test_the_list_beside_the_map_opens_a_sites_panel_by_keyboard(live_server, pa
     assert page.locator("#map-features button", has_text="Ailleurs").count() == 0
     page.keyboard.press("Escape")
     assert panel.is_hidden()
+
+
+@pytest.mark.usefixtures("territories")
+def test_the_list_link_of_the_map_lists_the_same_filtered_sites(live_server, page):
+    make_site("92012", "Sans eau", water="none")
+    make_site("92012", "Avec eau", water="network")
+    log_in(page, live_server.url, user_with(Role.CONTRIBUTOR, "92012"))
+    page.wait_for_function("() => document.getElementById('main-map').dataset.ready")
+    page.locator("#filter-water_status").select_option("bad")
+    page.locator("#link-list").click()
+    page.wait_for_url("**/sites/?water_status=bad")
+    rows = page.locator("main table tbody").inner_text()
+    assert "Sans eau" in rows and "Avec eau" not in rows
+    assert page.locator("#f-water_status").input_value() == "bad"
