@@ -18,6 +18,7 @@ def map_base_config(request: HttpRequest) -> dict:
                     "maxZoom": layer.get("max_zoom", 19),
                 }
                 for layer in settings.MAP_BASE_LAYERS
+                if layer["url"]  # an empty URL turns a base map off
             ],
             "outlinesAttribution": settings.MAP_OUTLINES_ATTRIBUTION,
             "territoriesUrl": reverse("territory-list"),
