@@ -38,7 +38,7 @@ setup: system venv database vendor
 
 # Browser libraries from the npm registry, pinned by integrity (var/vendor/, not committed).
 vendor:
-	@deploy/fetch-vendor.sh
+	@$(PYTHON) deploy/fetch_vendor.py
 
 migrate: setup
 	@$(DEV_ENV) $(PY) manage.py migrate --no-input -v 0

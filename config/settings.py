@@ -294,7 +294,7 @@ LEAFLET_CONFIG = {
     # No tiles here: maps/static/maps/basemap.js adds MAP_BASE_LAYERS to every map.
     "TILES": [],
 }
-# Browser libraries fetched by deploy/fetch-vendor.sh (`make setup`), not committed.
+# Browser libraries fetched by deploy/fetch_vendor.py (`make setup`), not committed.
 STATICFILES_DIRS = [BASE_DIR / "var" / "vendor"]
 
 

@@ -1,5 +1,5 @@
 // The home map: sites, reserved parking spaces and restricted zones as vector tiles
-// from our server (Leaflet.VectorGrid, fetched by deploy/fetch-vendor.sh), over the
+// from our server (Leaflet.VectorGrid, fetched by deploy/fetch_vendor.py), over the
 // base map of basemap.js. Filters change the tiles, the list and the export links;
 // the URL hash (#zoom/lat/lon&filter=value) is a permalink; a click or a button of
 // the list beside the map opens a site's key figures in the side panel.
