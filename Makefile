@@ -14,7 +14,7 @@ DEV_ENV = DATABASE_URL="$(DB_URL)" DEBUG=1
 PROD_ENV = DATABASE_URL="$(DB_URL)" DEBUG=0 ALLOWED_HOSTS=terrain.example.org \
 	SECRET_KEY="check-deploy-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=')"
 
-.PHONY: help run test setup system database venv migrate data demo lint typecheck check pytest lock pii-eval
+.PHONY: help run test setup system database venv vendor migrate data demo lint typecheck check pytest lock pii-eval
 
 help:
 	@echo "make run   set everything up and serve http://127.0.0.1:8000"
@@ -33,8 +33,12 @@ $(VENV)/.installed: requirements.lock | system
 	@$(PY) -m pip install -q --disable-pip-version-check -r requirements.lock
 	@touch $@
 
-setup: system venv database
+setup: system venv database vendor
 	@$(DEV_ENV) $(PY) manage.py compilemessages --ignore=.venv -v 0
+
+# Browser libraries from the npm registry, pinned by integrity (var/vendor/, not committed).
+vendor:
+	@$(PYTHON) deploy/fetch_vendor.py
 
 migrate: setup
 	@$(DEV_ENV) $(PY) manage.py migrate --no-input -v 0

@@ -105,6 +105,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "maps.context_processors.map_base_config",
             ],
         },
     },
@@ -253,19 +254,53 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
 }
 
-# Map: OpenStreetMap is an optional layer; many state networks block outside tiles.
+# Maps. Base maps, in the order offered; the first is shown by default. Each is a
+# Leaflet URL template (an XYZ server, or a WMTS server in KVP with the Web Mercator
+# "PM" matrix set, as IGN's Géoplateforme serves it). Where no tile server answers
+# (state networks often block them) every map falls back to our own outlines.
 OSM_TILES_URL = os.environ.get(
     "OSM_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 )
+IGN_PLAN_URL = os.environ.get(
+    "IGN_PLAN_URL",
+    "https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+    "&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2&STYLE=normal&TILEMATRIXSET=PM"
+    "&FORMAT=image/png&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}",
+)
+MAP_BASE_LAYERS = [
+    {
+        "name": _("OpenStreetMap"),
+        "url": OSM_TILES_URL,
+        "attribution": '&copy; <a href="https://www.openstreetmap.org/copyright">'
+        "OpenStreetMap</a>",
+        "max_zoom": 19,
+    },
+    {
+        "name": _("Plan IGN"),
+        "url": IGN_PLAN_URL,
+        "attribution": '&copy; <a href="https://www.ign.fr/">IGN</a>',
+        "max_zoom": 19,
+    },
+]
+# Our own outlines (fallback base map) and their source.
+MAP_OUTLINES_ATTRIBUTION = "IGN ADMIN EXPRESS-COG, INSEE COG"
+# National address search (Base Adresse Nationale); empty: commune search only.
+ADDRESS_SEARCH_URL = os.environ.get(
+    "ADDRESS_SEARCH_URL", "https://api-adresse.data.gouv.fr/search/"
+)
+# Where a national or anonymous map opens: metropolitan France (west, south, east, north).
+MAP_DEFAULT_BBOX = (-5.2, 41.3, 9.6, 51.1)
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (46.6, 2.4),
     "DEFAULT_ZOOM": 5,
     "MIN_ZOOM": 3,
-    "MAX_ZOOM": 18,
+    "MAX_ZOOM": 19,
     "RESET_VIEW": False,
-    # No default tiles: the département outlines are the base layer (see maps/home.js).
+    # No tiles here: maps/static/maps/basemap.js adds MAP_BASE_LAYERS to every map.
     "TILES": [],
 }
+# Browser libraries fetched by deploy/fetch_vendor.py (`make setup`), not committed.
+STATICFILES_DIRS = [BASE_DIR / "var" / "vendor"]
 
 
 def tile_origin(url: str) -> str:
@@ -284,8 +319,14 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
         "style-src": [SELF],
-        "img-src": [SELF, "data:", *filter(None, [tile_origin(OSM_TILES_URL)])],
-        "connect-src": [SELF],
+        "img-src": [
+            SELF,
+            "data:",
+            *sorted(
+                {tile_origin(str(layer["url"])) for layer in MAP_BASE_LAYERS} - {""}
+            ),
+        ],
+        "connect-src": [SELF, *filter(None, [tile_origin(ADDRESS_SEARCH_URL)])],
         "object-src": [NONE],
         "base-uri": [SELF],
         "form-action": [SELF],

@@ -17,21 +17,20 @@ EDITABLE_FIELDS = (
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class SiteForm(ConfirmNamesMixin, forms.ModelForm):
-    """Declare or update a site. `version` carries the version the user started from."""
+class CoordinatesMixin(forms.Form):
+    """A `point` map field that typed coordinates may set instead.
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    # Without a pointer (keyboard, screen reader), coordinates place the site.
+    Without a pointer (keyboard, screen reader), coordinates place the point; the
+    map script (sites/static/sites/place_point.js) keeps both in step.
+    """
+
     longitude = forms.FloatField(
         label=_("or longitude (WGS84)"), required=False, min_value=-180, max_value=180
     )
     latitude = forms.FloatField(
         label=_("and latitude (WGS84)"), required=False, min_value=-90, max_value=90
     )
-    confirm_nearby = forms.BooleanField(
-        label=_("I checked: this is not one of the nearby sites"), required=False
-    )
-    field_order = ["name", "point", "longitude", "latitude"]
+    missing_point_message = _("Place the point on the map or give its coordinates.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -50,10 +49,19 @@ class SiteForm(ConfirmNamesMixin, forms.ModelForm):
             if "point" not in self.changed_data:
                 self.changed_data.append("point")
         if not cleaned.get("point") and "point" not in self.errors:
-            self.add_error(
-                "point", _("Place the site on the map or give its coordinates.")
-            )
+            self.add_error("point", self.missing_point_message)
         return cleaned
+
+
+class SiteForm(ConfirmNamesMixin, CoordinatesMixin, forms.ModelForm):
+    """Declare or update a site. `version` carries the version the user started from."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    confirm_nearby = forms.BooleanField(
+        label=_("I checked: this is not one of the nearby sites"), required=False
+    )
+    field_order = ["name", "point", "longitude", "latitude"]
+    missing_point_message = _("Place the site on the map or give its coordinates.")
 
     class Meta:
         model = Site

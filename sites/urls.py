@@ -23,6 +23,12 @@ report_patterns = [
 
 accessibility_patterns = [
     path("communes/<str:code>/", accessibility.commune_page, name="commune"),
+    path("communes/<str:code>/zones/new/", accessibility.zone_edit, name="zone-new"),
+    path(
+        "communes/<str:code>/zones/<int:pk>/",
+        accessibility.zone_edit,
+        name="zone-edit",
+    ),
     path(
         "accessibility/import/", accessibility.import_points_view, name="points-import"
     ),

@@ -76,6 +76,8 @@ ROUTES = {
     "api/v1/restricted-zones/": "public", "api/v1/restricted-zones/(?P<pk>[^/.]+)/": "public",
     "api/v1/communes/<str:code>/parking-rules": "public",
     "communes/<str:code>/": "public read, local_admin edits rules (tests/sites/test_accessibility_pages)",
+    "communes/<str:code>/zones/new/": "local_admin of the commune (tests/sites/test_restricted_zones)",
+    "communes/<str:code>/zones/<int:pk>/": "local_admin of the commune (tests/sites/test_restricted_zones)",
     "accessibility/import/": "local_admin (tests/sites/test_accessibility_pages)",
     "accessibility/points/<int:pk>/status/": "local_admin (tests/sites/test_accessibility_pages)",
     "sites/": "matrix", "sites/new/": "matrix", "sites/<int:pk>/": "matrix", "sites/<int:pk>/edit/": "matrix",

@@ -1,4 +1,4 @@
-"""Writes to accessibility points: report, verify, remove, and imports from files.
+"""Writes to accessibility: points (report, verify, remove, import), rules, zones.
 
 Imports are idempotent on (source, source id), all-or-nothing unless `partial`,
 and report every rejected row with its number and the reason.
@@ -6,7 +6,7 @@ and report every rejected row with its number and the reason.
 
 from dataclasses import dataclass, field
 
-from django.contrib.gis.geos import Point
+from django.contrib.gis.geos import MultiPolygon, Point
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -20,6 +20,7 @@ from actors.capabilities import (
     VERIFY_POINT,
     require,
 )
+from lib.free_text import check_free_text
 from sites.models import AccessibilityPoint, PointSource, PointStatus
 from territory.models import Territory
 
@@ -255,3 +256,62 @@ def set_parking_rules(commune: Territory, data: dict, *, acting_user, request=No
     rules.save()
     record("parking_rules.changed", actor=acting_user, target=rules, request=request)
     return rules
+
+
+@transaction.atomic
+def save_restricted_zone(
+    commune: Territory, data: dict, *, zone=None, acting_user, request=None
+):
+    """Create or change a commune's restricted traffic zone: its local admins only.
+
+    The area must lie in the commune (about 100 m of slack for simplified
+    boundaries), and the name and rules go through the free-text guard.
+    """
+    from sites.models import RestrictedZone
+
+    require(
+        acting_user,
+        SET_PARKING_RULES,
+        commune,
+        _("Only a local administrator of this commune can change its zones."),
+    )
+    if zone is not None and zone.commune_id != commune.pk:
+        raise PermissionDenied(_("This zone belongs to another commune."))
+    creating = zone is None
+    zone = zone or RestrictedZone(commune=commune)
+    for name, value in data.items():
+        setattr(zone, name, value)
+    _check_zone_area(zone, commune)
+    errors: dict[str, list] = {}
+    check_free_text(errors, "rules", zone.rules)
+    if errors:
+        raise ValidationError(errors)
+    zone.full_clean()  # the model's clean() guards the name the same way
+    zone.save()
+    event = "restricted_zone.created" if creating else "restricted_zone.changed"
+    record(event, actor=acting_user, target=zone, request=request)
+    return zone
+
+
+def _check_zone_area(zone, commune: Territory) -> None:
+    geom = zone.geom
+    if geom is None or geom.empty:
+        raise ValidationError({"geom": _("Draw the zone on the map.")})
+    if geom.geom_type == "Polygon":
+        zone.geom = geom = MultiPolygon(geom, srid=geom.srid)
+    if not geom.valid:
+        repaired = geom.buffer(0)
+        if repaired.empty or repaired.geom_type not in ("Polygon", "MultiPolygon"):
+            raise ValidationError({"geom": _("This area cannot be repaired.")})
+        zone.geom = geom = (
+            repaired
+            if repaired.geom_type == "MultiPolygon"
+            else MultiPolygon(repaired, srid=geom.srid)
+        )
+    if not commune.geom.buffer(0.001).contains(geom):
+        raise ValidationError(
+            {
+                "geom": _("The zone must lie in the commune %(name)s.")
+                % {"name": commune.name}
+            }
+        )

@@ -1,3 +1,4 @@
+import json
 import tempfile
 import uuid
 from pathlib import Path
@@ -11,8 +12,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
+from leaflet.forms.widgets import LeafletWidget
 
 from actors.capabilities import IMPORT_ANY_POINTS, SET_PARKING_RULES, can, require
+from lib.csp import nonce_map_widgets
 from lib.free_text import ConfirmNamesMixin
 from sites.importers import DEFAULT_MAPPING, read_rows
 from sites.models import (
@@ -25,12 +28,15 @@ from sites.models import (
 from sites.services.accessibility import (
     ImportRefused,
     import_points,
+    save_restricted_zone,
     set_parking_rules,
     set_point_status,
 )
 from territory.models import Territory
 from territory.sources import SourceError
 
+# Spaces drawn on a commune's map and listed with directions; past it, the GeoJSON link.
+MAP_POINT_LIMIT = 500
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "terrain-commun-uploads"
 ALLOWED_SUFFIXES = {".geojson", ".json", ".gpkg", ".csv", ".xz", ".gz"}
 
@@ -40,6 +46,16 @@ class ParkingRulesForm(ConfirmNamesMixin, forms.ModelForm):
         model = ParkingRules
         fields = ("free_of_charge", "max_duration_minutes", "card_required", "notes")
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+
+class RestrictedZoneForm(forms.ModelForm):
+    class Meta:
+        model = RestrictedZone
+        fields = ("name", "geom", "disabled_access", "rules")
+        widgets = {
+            "geom": LeafletWidget(attrs={"geom_type": "MultiPolygon"}),
+            "rules": forms.Textarea(attrs={"rows": 3}),
+        }
 
 
 class ImportForm(forms.Form):
@@ -89,16 +105,99 @@ def commune_page(request: HttpRequest, code: str) -> HttpResponse:
         if form is not None
         else points.none()
     )
+    zones = RestrictedZone.objects.filter(commune=commune).order_by("name")
+    shown = list(
+        points.exclude(status=PointStatus.REMOVED)
+        .only("point", "spaces", "address", "status")
+        .order_by("address", "pk")[:MAP_POINT_LIMIT]
+    )
     context = {
         "reported": reported,
         "commune": commune,
         "rules": rules,
         "form": form,
-        "zones": RestrictedZone.objects.filter(commune=commune),
+        "can_edit": can_edit,
+        "zones": zones,
         "point_count": points.count(),
         "spaces": sum(points.values_list("spaces", flat=True)),
+        "shown_points": shown,
+        "map_limit": MAP_POINT_LIMIT,
+        "commune_map": _commune_map(commune, shown, zones),
     }
     return render(request, "sites/commune.html", context)
+
+
+def _commune_map(commune: Territory, points, zones) -> dict:
+    """What the commune's map draws (sites/static/sites/commune_map.js), 6 decimals."""
+    return {
+        "bbox": [round(v, 6) for v in commune.geom.extent],
+        # The commune's own boundary, drawn bold; simplified to about 10 m.
+        "outline": json.loads(commune.geom.simplify(0.0001).json),
+        "points": [
+            {
+                "lat": round(p.point.y, 6),
+                "lon": round(p.point.x, 6),
+                "spaces": p.spaces,
+                "label": p.address or _("Reserved space #%(pk)s") % {"pk": p.pk},
+            }
+            for p in points
+        ],
+        "zones": [
+            {
+                "name": z.name,
+                "access": z.get_disabled_access_display(),
+                "disabled_access": z.disabled_access,
+                "geometry": json.loads(z.geom.json),
+            }
+            for z in zones
+        ],
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def zone_edit(request: HttpRequest, code: str, pk: int | None = None) -> HttpResponse:
+    """A local admin draws a restricted traffic zone of the commune, or changes one."""
+    commune = get_object_or_404(Territory.objects.communes(), code=code)
+    require(
+        request.user,
+        SET_PARKING_RULES,
+        commune,
+        _("Only a local administrator of this commune can change its zones."),
+    )
+    zone = (
+        get_object_or_404(RestrictedZone, pk=pk, commune=commune)
+        if pk is not None
+        else None
+    )
+    form = nonce_map_widgets(
+        RestrictedZoneForm(request.POST or None, instance=zone), request
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            save_restricted_zone(
+                commune,
+                form.cleaned_data,
+                zone=zone,
+                acting_user=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Zone saved."))
+            return redirect("commune", code=code)
+    bbox = ",".join(f"{v:.5f}" for v in commune.geom.extent)
+    context = {"form": form, "commune": commune, "zone": zone, "focus_bbox": bbox}
+    return render(request, "sites/zone_form.html", context)
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
 
 
 @login_required

@@ -18,12 +18,13 @@ from actors.capabilities import REVIEW_REPORTS, capability_required
 from actors.ratelimit import PUBLIC_REPORTS
 from lib.csp import nonce_map_widgets
 from lib.free_text import ConfirmNamesMixin
+from sites.forms import CoordinatesMixin
 from sites.models import AccessibilityPoint, PublicReport, ReportKind, Site
 from sites.services import report as reports
 from sites.services.site import NearbySites
 
 
-class PublicReportForm(ConfirmNamesMixin, forms.ModelForm):
+class PublicReportForm(ConfirmNamesMixin, CoordinatesMixin, forms.ModelForm):
     kind = forms.ChoiceField(
         label=gettext_lazy("What are you reporting?"),
         choices=ReportKind.choices,
@@ -46,7 +47,10 @@ class PublicReportForm(ConfirmNamesMixin, forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 4}),
         }
         help_texts = {
-            "point": gettext_lazy("Zoom in on the map, then place the marker."),
+            "point": gettext_lazy(
+                "Search an address or a commune, or zoom in on the map, then place "
+                "the marker; or type the coordinates below."
+            ),
             "description": gettext_lazy(
                 "What you saw and where exactly. Never a name, a phone number or "
                 "any other personal data of the people concerned."

@@ -11,9 +11,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from actors.capabilities import CHANGE_SITE, CLOSE_SITE, SEE_PROCEDURES, can
 from actors.scope import scope_of
 from lib.csp import nonce_map_widgets
+from sites.api.filters import SiteFilter
 from sites.forms import CloseForm, NoteForm, ProcedureForm, SiteForm
 from sites.history import ACTION_LABELS, as_of, past_states, readable_changes
 from sites.models import Site, SiteKind, SiteStatus
+from sites.models.site import ConditionStatus
 from sites.services import site as services
 from territory.models import Territory
 
@@ -43,18 +45,37 @@ def site_list(request: HttpRequest) -> HttpResponse:
     if day:  # filter on the state at that date, not today's
         rows = past_states(list(sites[:PAGE_LIMIT]), day, request.GET)
     else:
-        if request.GET.get("status") in SiteStatus.values:
-            sites = sites.filter(status=request.GET["status"])
-        if request.GET.get("kind") in SiteKind.values:
-            sites = sites.filter(kind=request.GET["kind"])
+        # The API's filters, so the home map's "list of these sites" link holds.
+        sites = SiteFilter(_known_filters(request.GET), queryset=sites).qs
         rows = list(sites[:PAGE_LIMIT])
     context = {
         "sites": rows,
         "as_of": day,
         "statuses": SiteStatus.choices,
         "kinds": SiteKind.choices,
+        "conditions": ConditionStatus.choices,
+        "condition_filters": [
+            (name, label, request.GET.get(name, ""))
+            for name, label in (
+                ("water_status", _("water")),
+                ("toilets_status", _("toilets")),
+                ("electricity_status", _("electricity")),
+            )
+        ],
     }
     return render(request, "sites/site_list.html", context)
+
+
+def _known_filters(params) -> dict:
+    """Filters with a valid value only: a stale link narrows nothing rather than all."""
+    valid = {
+        "status": SiteStatus.values,
+        "kind": SiteKind.values,
+        "water_status": ConditionStatus.values,
+        "toilets_status": ConditionStatus.values,
+        "electricity_status": ConditionStatus.values,
+    }
+    return {k: params[k] for k, values in valid.items() if params.get(k) in values}
 
 
 @login_required

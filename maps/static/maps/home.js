@@ -1,108 +1,418 @@
-// The home map: département outlines from our own API as the base layer (works
-// without internet), OpenStreetMap as an optional layer, and a commune search.
+// The home map: sites, reserved parking spaces and restricted zones as vector tiles
+// from our server (Leaflet.VectorGrid, fetched by deploy/fetch_vendor.py), over the
+// base map of basemap.js. Filters change the tiles, the list and the export links;
+// the URL hash (#zoom/lat/lon&filter=value) is a permalink; a click or a button of
+// the list beside the map opens a site's key figures in the side panel.
 (function () {
   "use strict";
   const config = JSON.parse(document.getElementById("map-config").textContent);
-  const outlineStyle = { color: "#123a5c", weight: 1, fillColor: "#ffffff", fillOpacity: 0.6 };
-  const highlightStyle = { color: "#c0392b", weight: 3, fillOpacity: 0.1 };
+  const text = config.text;
+  const SITE_ZOOM = 13; // from here the tiles hold one point per site
+  const LIST_LIMIT = 50;
+  const filters = {};
+  const tileFeatures = {}; // layer name -> tile key -> [{props, latlng}]
+  let map = null;
 
-  async function fetchJson(url) {
-    const response = await fetch(url, { headers: { Accept: "application/json" } });
-    if (!response.ok) throw new Error(response.status);
-    return response.json();
+  const $ = (id) => document.getElementById(id);
+  const format = (template, value) => template.replace("%s", value);
+
+  // --- URLs --------------------------------------------------------------------
+
+  function query(extra) {
+    const params = new URLSearchParams(extra || {});
+    for (const [name, value] of Object.entries(filters)) if (value) params.set(name, value);
+    return params.toString();
   }
 
-  function zoomTo(map, feature, layerGroup) {
-    layerGroup.clearLayers();
-    L.geoJSON(feature, { style: highlightStyle }).addTo(layerGroup);
-    const [west, south, east, north] = feature.bbox;
-    map.fitBounds([[south, west], [north, east]]);
+  function tileUrl(layer, withFilters) {
+    const base = config.tilesUrl.replace("{layer}", layer);
+    const q = withFilters ? query() : "";
+    return q ? `${base}?${q}` : base;
   }
 
-  function setUpSearch(map, highlight) {
-    const form = document.getElementById("commune-search");
-    const status = document.getElementById("commune-search-status");
-    const results = document.getElementById("commune-results");
+  function updateLinks() {
+    if (!config.signedIn) return;
+    const listQuery = query();
+    $("link-list").href = config.siteListUrl + (listQuery ? `?${listQuery}` : "");
+    $("link-csv").href = `${config.exportUrl}?${query({ format_type: "csv" })}`;
+    $("link-geojson").href = `${config.exportUrl}?${query({ format_type: "geojson" })}`;
+  }
+
+  // --- permalink: #zoom/lat/lon&name=value ------------------------------------------
+
+  function parseHash(hash) {
+    const [view, ...rest] = hash.replace(/^#/, "").split("&");
+    const parts = view.split("/").map(Number);
+    const state = { filters: {} };
+    if (parts.length === 3 && parts.every(Number.isFinite)) {
+      state.zoom = parts[0];
+      state.center = [parts[1], parts[2]];
+    }
+    for (const [name, value] of new URLSearchParams(rest.join("&"))) {
+      if (config.filterNames.includes(name)) state.filters[name] = value;
+    }
+    return state;
+  }
+
+  function currentHash() {
+    const c = map.getCenter();
+    const q = query();
+    return `#${map.getZoom()}/${c.lat.toFixed(5)}/${c.lng.toFixed(5)}${q ? "&" + q : ""}`;
+  }
+
+  function writeHash() {
+    const hash = currentHash();
+    if (window.location.hash !== hash) history.replaceState(null, "", hash);
+    const link = $("permalink");
+    if (link) link.href = hash;
+  }
+
+  function applyHash() {
+    const state = parseHash(window.location.hash);
+    for (const name of config.filterNames) {
+      filters[name] = state.filters[name] || "";
+      const input = $(`filter-${name}`);
+      if (input) input.value = filters[name];
+    }
+    if (state.center) map.setView(state.center, state.zoom);
+    return Boolean(state.center);
+  }
+
+  // --- vector tiles --------------------------------------------------------------
+
+  // Protobuf tiles that also tell which features they hold (for labels and the list),
+  // and stay silent when the tile server is missing or fails (404, network error).
+  const FeatureTiles = L.VectorGrid.Protobuf.extend({
+    _getVectorTilePromise(coords, tileBounds) {
+      const parent = L.VectorGrid.Protobuf.prototype._getVectorTilePromise;
+      return parent.call(this, coords, tileBounds)
+        .catch(() => ({ layers: {} }))
+        .then((tile) => {
+          this.fire("features", { coords, tile });
+          return tile;
+        });
+    },
+  });
+
+  function featureLatLng(feature, extent, coords) {
+    const point = feature.geometry[0][0] || feature.geometry[0];
+    const size = 256;
+    return map.unproject(
+      [(coords.x + point.x / extent) * size, (coords.y + point.y / extent) * size], coords.z);
+  }
+
+  function vectorLayer(name, style, options) {
+    const layer = new FeatureTiles(tileUrl(name, options.filtered), {
+      pane: options.pane,
+      interactive: true,
+      maxNativeZoom: 16,
+      minZoom: options.minZoom || 0,
+      vectorTileLayerStyles: { [name]: style },
+      getFeatureId: (feature) => feature.properties.id || feature.properties.code,
+    });
+    layer.on("features", ({ coords, tile }) => {
+      const key = `${coords.x}:${coords.y}:${coords.z}`;
+      const source = tile.layers[name];
+      tileFeatures[name] = tileFeatures[name] || {};
+      if (!source || !source.features || source.geom_type === 3) return;
+      tileFeatures[name][key] = source.features
+        .filter((f) => f.type === 1)
+        .map((f) => ({ props: f.properties, latlng: featureLatLng(f, source.extent, coords) }));
+      labels.refresh();
+      featureList.refresh();
+    });
+    layer.on("tileunload", ({ coords }) => {
+      if (tileFeatures[name]) delete tileFeatures[name][`${coords.x}:${coords.y}:${coords.z}`];
+    });
+    return layer;
+  }
+
+  function radius(count) {
+    return Math.min(28, 7 + 4 * Math.log10(1 + (count || 0)) * 2);
+  }
+
+  function siteStyle(props) {
+    if (props.aggregate) {
+      return { radius: radius(props.count), fill: true, fillColor: "#a93226", fillOpacity: 0.8, color: "#ffffff", weight: 2 };
+    }
+    const open = props.status === "open";
+    return { radius: 6, fill: true, fillColor: open ? "#d62d20" : "#7f8c8d", fillOpacity: 0.95, color: "#4a0d07", weight: 1.5 };
+  }
+
+  function parkingStyle(props) {
+    const r = props.aggregate ? radius(props.count) * 0.7 : 5;
+    return { radius: r, fill: true, fillColor: "#1f6fb2", fillOpacity: 0.85, color: "#ffffff", weight: 1.5 };
+  }
+
+  const ZONE_COLOURS = { allowed: "#27ae60", with_card: "#e67e22", forbidden: "#8e44ad" };
+  function zoneStyle(props) {
+    const colour = ZONE_COLOURS[props.disabled_access] || "#e67e22";
+    return { fill: true, fillColor: colour, fillOpacity: 0.2, color: colour, weight: 2, dashArray: "6 4" };
+  }
+
+  // Counts written on the aggregate circles (the canvas cannot write text).
+  const labels = {
+    group: L.layerGroup(),
+    refresh() {
+      this.group.clearLayers();
+      if (!map || !sites || !map.hasLayer(sites)) return;
+      for (const item of visibleFeatures("sites")) {
+        if (!item.props.aggregate) continue;
+        const icon = L.divIcon({ className: "count-label", html: String(item.props.count), iconSize: [40, 16] });
+        const marker = L.marker(item.latlng, { icon, keyboard: false, interactive: false });
+        this.group.addLayer(marker);
+      }
+    },
+  };
+
+  function visibleFeatures(name) {
+    const bounds = map.getBounds();
+    const seen = new Set();
+    const items = [];
+    for (const features of Object.values(tileFeatures[name] || {})) {
+      for (const item of features) {
+        const key = item.props.id || `${item.props.aggregate}:${item.props.code}:${item.latlng.lat}`;
+        if (seen.has(key) || !bounds.contains(item.latlng)) continue;
+        seen.add(key);
+        items.push(item);
+      }
+    }
+    return items;
+  }
+
+  // --- the list beside the map: the keyboard's way to the features -----------------
+
+  function listButton(label, onClick) {
+    const item = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = label;
+    button.addEventListener("click", onClick);
+    item.append(button);
+    return item;
+  }
+
+  function siteLabel(p) {
+    const status = config.labels.status[p.status] || p.status || "";
+    const people = p.people == null ? "" : `, ${p.people} ${text.people}`;
+    return `${p.name || `${text.site} #${p.id}`} (${status}${people})`;
+  }
+
+  function aggregateLabel(p) {
+    const counts = text.sitesCount.replace("%(count)s", p.count).replace("%(people)s", p.people ?? "?");
+    return `${p.name || p.code || ""}: ${counts}`.replace(/^: /, "");
+  }
+
+  const featureList = {
+    timer: null,
+    refresh() {
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.render(), 150);
+    },
+    async items() {
+      if (!sites || !map.hasLayer(sites)) return [];
+      if (map.getZoom() >= SITE_ZOOM) {
+        // Exact and named: a small bbox query rather than what the tiles hold.
+        const url = `${config.sitesUrl}?${query({ in_bbox: TerrainBase.bboxParam(map), limit: LIST_LIMIT + 1 })}`;
+        try {
+          const data = await TerrainBase.getJson(url);
+          drawApiSites(data);
+          return data.features.map((f) => ({ props: { ...f.properties, id: f.id } }));
+        } catch (error) {
+          return [];
+        }
+      }
+      apiSites.clearLayers();
+      return visibleFeatures("sites").filter((item) => item.props.aggregate);
+    },
+    async render() {
+      const list = $("map-features");
+      const items = await this.items();
+      list.replaceChildren(...items.slice(0, LIST_LIMIT).map((item) => {
+        const p = item.props;
+        if (!p.aggregate) return listButton(siteLabel(p), () => openSite(p.id));
+        return listButton(aggregateLabel(p), () => zoomInto(item));
+      }));
+      const status = $("features-status");
+      if (!items.length) status.textContent = text.noFeature;
+      else if (items.length > LIST_LIMIT) status.textContent = format(text.tooMany, LIST_LIMIT);
+      else status.textContent = "";
+      map.getContainer().dataset.listed = items.length;
+    },
+  };
+
+  // Where the tiles hold no site (tile server missing or failing), the sites of the
+  // bbox query above are drawn as markers: the map stays of use when zoomed in.
+  const apiSites = L.layerGroup();
+
+  function drawApiSites(data) {
+    apiSites.clearLayers();
+    const tilesHoldSites = visibleFeatures("sites").length > 0;
+    if (tilesHoldSites) return;
+    for (const feature of data.features) {
+      const [lon, lat] = feature.geometry.coordinates;
+      const style = { ...siteStyle(feature.properties), pane: "sitetiles" };
+      L.circleMarker([lat, lon], style)
+        .on("click", () => openSite(feature.id))
+        .addTo(apiSites);
+    }
+  }
+
+  function zoomInto(item) {
+    const next = { departement: 8, commune: 11, cell: SITE_ZOOM };
+    map.setView(item.latlng, Math.max(map.getZoom() + 1, next[item.props.aggregate] || SITE_ZOOM));
+  }
+
+  // --- the side panel (a bottom sheet on a phone) ---------------------------------
+
+  function addFigure(list, term, value) {
+    const dt = document.createElement("dt");
+    dt.textContent = term;
+    const dd = document.createElement("dd");
+    dd.textContent = value == null || value === "" ? "—" : value;
+    list.append(dt, dd);
+  }
+
+  async function openSite(id) {
+    const panel = $("site-panel");
+    const figures = $("site-panel-figures");
+    panel.hidden = false;
+    figures.replaceChildren();
+    $("site-panel-title").textContent = `${text.site} #${id}`;
+    const link = $("site-panel-link");
+    link.href = `/sites/${encodeURIComponent(id)}/`;
+    link.textContent = text.open;
+    panel.focus();
+    let site;
+    try {
+      const q = filters.as_of ? `?as_of=${encodeURIComponent(filters.as_of)}` : "";
+      site = (await TerrainBase.getJson(`${config.sitesUrl}${encodeURIComponent(id)}/${q}`)).properties;
+    } catch (error) {
+      addFigure(figures, text.site, text.loadError);
+      return;
+    }
+    const labels = config.labels;
+    const condition = (value) => labels.condition[value] || value;
+    $("site-panel-title").textContent = site.name || `${text.site} #${id}`;
+    addFigure(figures, text.commune, `${site.commune_name || ""} (${site.commune_code || ""})`);
+    addFigure(figures, text.status, labels.status[site.status] || site.status);
+    addFigure(figures, text.kind, labels.kind[site.kind] || site.kind);
+    addFigure(figures, text.people, site.people);
+    addFigure(figures, text.households, site.households);
+    addFigure(figures, text.minors, site.minors);
+    addFigure(figures, text.water, condition(site.water_status));
+    addFigure(figures, text.toilets, condition(site.toilets_status));
+    addFigure(figures, text.electricity, condition(site.electricity_status));
+    panel.dataset.site = id;
+  }
+
+  function setUpPanel() {
+    const panel = $("site-panel");
+    const close = () => { panel.hidden = true; delete panel.dataset.site; };
+    $("site-panel-close").addEventListener("click", close);
+    panel.addEventListener("keydown", (event) => { if (event.key === "Escape") close(); });
+  }
+
+  // --- commune search (kept from the first map) -------------------------------------
+
+  function setUpSearch(highlight) {
+    const form = $("commune-search");
+    const status = $("commune-search-status");
+    const results = $("commune-results");
+    const zoomTo = (feature) => {
+      highlight.clearLayers();
+      L.geoJSON(feature, { pane: "datatiles", interactive: false, style: { color: "#c0392b", weight: 3, fill: false } }).addTo(highlight);
+      const [west, south, east, north] = feature.bbox;
+      map.fitBounds([[south, west], [north, east]]);
+    };
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
-      const query = form.elements.q.value.trim();
+      const q = form.elements.q.value.trim();
       results.replaceChildren();
-      const data = await fetchJson(`${config.territoriesUrl}?level=commune&page_size=10&q=${encodeURIComponent(query)}`);
-      status.textContent = data.count ? config.text.found.replace("%s", data.count) : config.text.none;
+      const data = await TerrainBase.getJson(`${config.territoriesUrl}?level=commune&page_size=10&q=${encodeURIComponent(q)}`);
+      status.textContent = data.count ? format(text.found, data.count) : text.none;
       if (!data.features.length) return;
-      zoomTo(map, data.features[0], highlight);
+      zoomTo(data.features[0]);
       for (const feature of data.features) {
-        const item = document.createElement("li");
-        const button = document.createElement("button");
-        button.type = "button";
-        button.textContent = `${feature.properties.name} (${feature.properties.code})`;
-        button.addEventListener("click", () => zoomTo(map, feature, highlight));
+        const item = listButton(`${feature.properties.name} (${feature.properties.code})`, () => zoomTo(feature));
         const page = document.createElement("a");
         page.href = `/communes/${encodeURIComponent(feature.properties.code)}/`;
-        page.textContent = config.text.communePage;
-        item.append(button, " · ", page);
+        page.textContent = text.communePage;
+        item.append(" · ", page);
         results.append(item);
       }
     });
   }
 
-  function escapeHtml(text) {
-    const div = document.createElement("div");
-    div.textContent = text == null ? "" : String(text);
-    return div.innerHTML;
+  // --- filters --------------------------------------------------------------------
+
+  function setUpFilters() {
+    const form = $("map-filters");
+    if (!form) return;
+    form.addEventListener("submit", (event) => event.preventDefault());
+    form.addEventListener("change", () => {
+      for (const name of config.filterNames) filters[name] = form.elements[name].value;
+      refreshFilteredLayers();
+    });
   }
 
-  async function sitesLayer() {
-    // Only what the server's scope returns for this user; nothing for visitors.
-    const layer = L.geoJSON(null, {
-      pointToLayer: (feature, latlng) =>
-        L.circleMarker(latlng, { radius: 6, color: "#8e2c1f", fillColor: feature.properties.status === "open" ? "#e74c3c" : "#999", fillOpacity: 0.9 }),
-      onEachFeature: (feature, marker) => {
-        const p = feature.properties;
-        marker.bindPopup(`<a href="/sites/${feature.id}/">${escapeHtml(p.name || "#" + feature.id)}</a><br>${escapeHtml(p.commune_code)} · ${escapeHtml(p.people ?? "?")}`);
-      },
-    });
-    const data = await fetchJson(`${config.sitesUrl}?page_size=1000`);
-    return layer.addData(data);
-  }
-
-  function parkingLayer(map) {
-    // Public reserved parking spaces, loaded for the visible area when zoomed in.
-    const layer = L.geoJSON(null, {
-      pointToLayer: (feature, latlng) => L.circleMarker(latlng, { radius: 4, color: "#1f4e8e", fillColor: "#3498db", fillOpacity: 0.9 }),
-      onEachFeature: (feature, marker) => marker.bindPopup(escapeHtml(feature.properties.address || config.text.parking)),
-    });
-    async function refresh() {
-      if (!map.hasLayer(layer) || map.getZoom() < 13) return layer.clearLayers();
-      const b = map.getBounds();
-      const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(",");
-      const data = await fetchJson(`${config.parkingUrl}?page_size=2000&in_bbox=${bbox}`);
-      layer.clearLayers().addData(data);
+  function refreshFilteredLayers() {
+    if (sites) {
+      tileFeatures.sites = {};
+      sites.setUrl(tileUrl("sites", true));
     }
-    map.on("moveend overlayadd", refresh);
-    return layer;
+    updateLinks();
+    writeHash();
+    labels.refresh();
+    featureList.refresh();
   }
 
-  window.terrainMapInit = async function (map) {
+  // --- set-up -------------------------------------------------------------------------
+
+  let sites = null;
+
+  window.terrainMapInit = function (leafletMap) {
+    map = leafletMap;
     window.terrainMap = map; // for tests and the browser console
-    const departements = L.geoJSON(null, { style: outlineStyle, attribution: config.attribution });
-    const highlight = L.layerGroup().addTo(map);
-    const overlays = {};
-    if (config.osmUrl) {
-      overlays[config.text.osm] = L.tileLayer(config.osmUrl, { attribution: "&copy; OpenStreetMap", maxZoom: 19 });
-    }
-    overlays[config.text.departements] = departements.addTo(map);
-    overlays[config.text.parking] = parkingLayer(map);
-    const control = L.control.layers(null, overlays, { collapsed: window.innerWidth < 600 }).addTo(map);
-    if (config.sitesUrl) {
-      sitesLayer().then((layer) => {
-        control.addOverlay(layer.addTo(map), config.text.sites);
-        document.getElementById("main-map").dataset.sites = layer.getLayers().length;
+    const base = TerrainBase.setUp(map);
+    if (!map.getPane("sitetiles")) map.createPane("sitetiles").style.zIndex = 450;
+    const zones = vectorLayer("restricted-zones", zoneStyle, { pane: "datatiles", minZoom: 10 });
+    const parking = vectorLayer("accessibility-points", parkingStyle, { pane: "datatiles" });
+    zones.addTo(map);
+    base.control.addOverlay(zones, text.zones);
+    base.control.addOverlay(parking, text.parking);
+    parking.on("click", (event) => {
+      const p = event.layer.properties;
+      const content = p.aggregate ? format(text.spaces, p.spaces ?? p.count) : format(text.spaces, p.spaces ?? 1);
+      L.popup().setLatLng(event.latlng).setContent(content).openOn(map);
+    });
+    if (config.signedIn) {
+      sites = vectorLayer("sites", siteStyle, { pane: "sitetiles", filtered: true });
+      sites.on("click", (event) => {
+        const p = event.layer.properties;
+        if (p.aggregate) zoomInto({ props: p, latlng: event.latlng });
+        else openSite(p.id);
       });
+      sites.addTo(map);
+      labels.group.addTo(map);
+      apiSites.addTo(map);
+      base.control.addOverlay(sites, text.sites);
     }
-    setUpSearch(map, highlight);
-    const data = await fetchJson(`${config.territoriesUrl}?level=departement&page_size=200`);
-    departements.addData(data);
-    document.getElementById("main-map").dataset.departements = data.features.length;
+    const highlight = L.layerGroup().addTo(map);
+    setUpSearch(highlight);
+    setUpFilters();
+    setUpPanel();
+    if (!applyHash()) {
+      const [west, south, east, north] = config.bbox;
+      map.fitBounds([[south, west], [north, east]]);
+    }
+    updateLinks();
+    refreshFilteredLayers();
+    map.on("moveend", () => { writeHash(); labels.refresh(); featureList.refresh(); });
+    map.on("overlayadd overlayremove", () => { labels.refresh(); featureList.refresh(); });
+    window.addEventListener("hashchange", () => {
+      if (window.location.hash !== currentHash()) { applyHash(); refreshFilteredLayers(); }
+    });
+    map.getContainer().dataset.ready = "1";
   };
 })();

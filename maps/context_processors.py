@@ -1,0 +1,31 @@
+"""The settings every Leaflet map of the site reads (maps/static/maps/basemap.js)."""
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+
+def map_base_config(request: HttpRequest) -> dict:
+    """Base maps, outlines and search endpoints, written once by templates/base.html."""
+    return {
+        "map_base_config": {
+            "baseLayers": [
+                {
+                    "name": str(layer["name"]),
+                    "url": layer["url"],
+                    "attribution": layer["attribution"],
+                    "maxZoom": layer.get("max_zoom", 19),
+                }
+                for layer in settings.MAP_BASE_LAYERS
+                if layer["url"]  # an empty URL turns a base map off
+            ],
+            "outlinesAttribution": settings.MAP_OUTLINES_ATTRIBUTION,
+            "territoriesUrl": reverse("territory-list"),
+            "addressSearchUrl": settings.ADDRESS_SEARCH_URL,
+            "text": {
+                "outlines": _("Boundaries only"),
+                "unavailable": _("Street maps unavailable: showing boundaries only"),
+            },
+        }
+    }
