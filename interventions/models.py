@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from interventions.managers import (
@@ -579,7 +580,7 @@ class DigestSent(models.Model):
     period = models.DateField(_("period starting on"))
     since = models.DateTimeField(_("changes since"))
     items = models.PositiveIntegerField(_("items"), default=0)
-    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("digest sent")

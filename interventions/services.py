@@ -84,18 +84,24 @@ def _check_status(fields: dict) -> None:
 
 def _check_sites(sites, intervention: Intervention, acting_user) -> None:
     """Linked sites: only those the author may see, inside the territory."""
-    visible = Site.objects.visible_to(acting_user).within(intervention.territory)
-    allowed = set(
-        visible.filter(pk__in=[s.pk for s in sites]).values_list("pk", flat=True)
+    ids = [s.pk for s in sites]
+    seen = set(
+        Site.objects.visible_to(acting_user)
+        .filter(pk__in=ids)
+        .values_list("pk", flat=True)
     )
+    inside = Site.objects.filter(pk__in=seen).within(intervention.territory)
+    allowed = set(inside.values_list("pk", flat=True))
     refused = [s for s in sites if s.pk not in allowed]
     if refused:
+        # A site the author cannot see is named by its number only: no name leaks.
+        names = [str(s) if s.pk in seen else f"#{s.pk}" for s in refused]
         raise ValidationError(
             {
                 "sites": _(
                     "These sites cannot be linked (not visible to you or outside the territory): %(sites)s."
                 )
-                % {"sites": ", ".join(str(s) for s in refused)}
+                % {"sites": ", ".join(names)}
             }
         )
 
