@@ -3,8 +3,8 @@
 import datetime
 
 from django.db import models
-from django.db.models import Prefetch, Q, Sum
-from django.db.models.functions import ExtractYear
+from django.db.models import F, Prefetch, Q, Sum, Window
+from django.db.models.functions import ExtractYear, RowNumber
 
 from actors.managers import ScopedQuerySet
 from sites.managers import SiteNoteQuerySet
@@ -94,12 +94,12 @@ class InterventionReportQuerySet(models.QuerySet):
     def yearly(self) -> "InterventionReportQuerySet":
         """Each intervention's figures for a year: its latest report of that year
         (several reports in one year are updates, not additions)."""
-        latest = (
-            self.annotate(year=ExtractYear("reported_on"))
-            .order_by("intervention_id", "year", "-reported_on", "-pk")
-            .distinct("intervention_id", "year")
-            .values("pk")
+        rank = Window(
+            RowNumber(),
+            partition_by=[F("intervention_id"), ExtractYear("reported_on")],
+            order_by=[F("reported_on").desc(), F("pk").desc()],
         )
+        latest = self.annotate(rank=rank).filter(rank=1).values("pk")
         return self.model.objects.filter(pk__in=latest).annotate(
             year=ExtractYear("reported_on")
         )
