@@ -5,6 +5,7 @@ from operator import or_
 
 from django import forms
 from django.db.models import Q
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from actors.models import Organization
@@ -56,10 +57,12 @@ class InterventionForm(forms.ModelForm):
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     themes = forms.MultipleChoiceField(
-        label=_("themes"), choices=Theme.choices, widget=forms.CheckboxSelectMultiple
+        label=capfirst(_("themes")),
+        choices=Theme.choices,
+        widget=forms.CheckboxSelectMultiple,
     )
     status = forms.ChoiceField(
-        label=_("status"),
+        label=capfirst(_("status")),
         choices=[c for c in InterventionStatus.choices if c[0] not in CLOSED_STATUSES],
         help_text=_("To mark it completed or stopped, close it from its page."),
     )
@@ -131,7 +134,7 @@ class CloseForm(forms.Form):
         label=_("How did it end?"),
         choices=[c for c in InterventionStatus.choices if c[0] in CLOSED_STATUSES],
     )
-    ended_on = forms.DateField(label=_("ended on"), widget=DATE_INPUT)
+    ended_on = forms.DateField(label=capfirst(_("ended on")), widget=DATE_INPUT)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
@@ -150,4 +153,6 @@ class NoteForm(forms.ModelForm):
 
 
 class PresenceForm(forms.Form):
-    started_on = forms.DateField(label=_("works there since"), widget=DATE_INPUT)
+    started_on = forms.DateField(
+        label=capfirst(_("works there since")), widget=DATE_INPUT
+    )

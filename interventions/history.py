@@ -8,10 +8,14 @@ import datetime
 
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from interventions.models import Intervention, InterventionRevision
+from actors.models import Organization
+from interventions.models import FundingSource, Intervention, InterventionRevision
 from sites.history import diff, end_of
+from sites.models import Site
+from territory.models import Territory
 
 TRACKED_FIELDS = [
     f
@@ -97,10 +101,11 @@ def as_of(interventions, day: datetime.date) -> list[Intervention]:
     return [from_snapshot(i, by_id[i.pk]) for i in interventions if i.pk in by_id]
 
 
+# Labels in context: "created" and "closed" agree with "intervention" in French.
 ACTION_LABELS = {
-    "created": gettext_lazy("created"),
-    "updated": gettext_lazy("updated"),
-    "closed": gettext_lazy("closed"),
+    "created": pgettext_lazy("intervention", "created"),
+    "updated": pgettext_lazy("intervention", "updated"),
+    "closed": pgettext_lazy("intervention", "closed"),
     "reported": gettext_lazy("indicators reported"),
     "funded": gettext_lazy("funding line recorded"),
 }
@@ -122,14 +127,13 @@ def history_rows(revisions) -> list[tuple]:
 
 
 def _relation_names(revisions) -> dict[tuple[str, int], str]:
-    from actors.models import Organization
-    from sites.models import Site
-
-    ids: dict[str, set] = {"organizations": set(), "sites": set()}
+    ids: dict[str, set] = {"organizations": set(), "sites": set(), "territories": set()}
     for revision in revisions:
         for key, value in revision.changes.items():
             if key == "lead_operator_id":
                 ids["organizations"].update(v for v in value if v)
+            elif key == "territory_id":
+                ids["territories"].update(v for v in value if v)
             elif key in RELATIONS:
                 bucket = "sites" if key == "sites" else "organizations"
                 ids[bucket].update(value[0] or [])
@@ -142,6 +146,12 @@ def _relation_names(revisions) -> dict[tuple[str, int], str]:
         (("sites", s.pk), str(s))
         for s in Site.objects.filter(pk__in=ids["sites"]).only("name", "address")
     )
+    names.update(
+        (("territories", t.pk), str(t))
+        for t in Territory.objects.filter(pk__in=ids["territories"]).only(
+            "name", "code"
+        )
+    )
     return names
 
 
@@ -150,7 +160,7 @@ def readable_changes(revision, names=None) -> list[tuple[str, str, str]]:
     rows = []
     for key, value in revision.changes.items():
         if key in EXTRA_LABELS:
-            rows.append((str(EXTRA_LABELS[key]), "", str(value)))
+            rows.append((str(EXTRA_LABELS[key]), "", _extra(key, value)))
             continue
         old, new = value
         field = Intervention._meta.get_field(key.removesuffix("_id"))
@@ -158,6 +168,23 @@ def readable_changes(revision, names=None) -> list[tuple[str, str, str]]:
         if before != after:
             rows.append((str(field.verbose_name), before, after))
     return rows
+
+
+def _extra(key: str, value) -> str:
+    """What a report or funding line was, in the reader's language (stored as codes)."""
+    if key == "report" and isinstance(value, str):
+        return _date(value)
+    if key == "funding" and isinstance(value, list):
+        year, source = value
+        return f"{year} · {dict(FundingSource.choices).get(source, source)}"
+    return str(value)
+
+
+def _date(value: str) -> str:
+    try:
+        return date_format(datetime.date.fromisoformat(value), "SHORT_DATE_FORMAT")
+    except ValueError:
+        return value
 
 
 def _display(field, value, names: dict) -> str:
@@ -171,5 +198,9 @@ def _display(field, value, names: dict) -> str:
         return ", ".join(names.get((bucket, v), f"#{v}") for v in value)
     if field.name == "lead_operator":
         return names.get(("organizations", value), f"#{value}")
+    if field.name == "territory":
+        return names.get(("territories", value), f"#{value}")
+    if type(field) is models.DateField:
+        return _date(value)
     choices = dict(field.flatchoices) if field.choices else {}
     return str(choices.get(value, value))

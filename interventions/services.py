@@ -271,12 +271,7 @@ def set_funding(
     line.full_clean()
     line.save()
     # The history says which line changed, never the amounts: it is read by all.
-    _touch(
-        intervention,
-        acting_user,
-        "funded",
-        funding=f"{line.year} · {line.get_source_kind_display()}",
-    )
+    _touch(intervention, acting_user, "funded", funding=[line.year, line.source_kind])
     record(
         "intervention.funded", actor=acting_user, target=intervention, request=request
     )

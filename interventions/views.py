@@ -50,6 +50,7 @@ from sites.models import Site
 from sites.views.site import _add_errors, form_errors
 
 PAGE_SIZE = 50
+REPORT_COLUMNS = 6  # the latest reports on the page; the export has them all
 
 
 def _visible(user):
@@ -110,24 +111,19 @@ def intervention_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _report_tables(reports: list) -> dict:
-    """The latest figures as (label, value) and every report as a row of counts."""
+    """One row per indicator, one column per report, newest first (a table of
+    eleven columns would not fit a phone)."""
     labels = [
         InterventionReport._meta.get_field(name).verbose_name for name in REPORT_COUNTS
     ]
     latest = reports[0] if reports else None
+    shown = reports[:REPORT_COLUMNS]
     return {
-        "reports": reports,
+        "reports": shown,
         "latest": latest,
-        "latest_figures": [
-            (label, getattr(latest, name))
-            for label, name in zip(labels, REPORT_COUNTS, strict=True)
-        ]
-        if latest
-        else [],
-        "report_labels": labels,
         "report_rows": [
-            (r.reported_on, [getattr(r, name) for name in REPORT_COUNTS])
-            for r in reports
+            (label, [getattr(r, name) for r in shown])
+            for label, name in zip(labels, REPORT_COUNTS, strict=True)
         ],
     }
 
