@@ -79,7 +79,7 @@ class InterventionForm(forms.ModelForm):
             "sites": forms.CheckboxSelectMultiple,
         }
         help_texts = {
-            "sites": _("Only the sites you can see, inside the territory."),
+            "sites": _("Sites of your territory, inside the intervention's territory."),
             "location_text": _("Where, when not on listed sites (no personal data)."),
         }
 
@@ -95,10 +95,14 @@ class InterventionForm(forms.ModelForm):
                 pk=self.instance.territory_id
             )
         self.fields["territory"].queryset = territories.order_by("path")
-        self.fields["sites"].queryset = (
-            Site.objects.visible_to(user)
-            .select_related("commune")
-            .order_by("commune__name", "name", "pk")
+        # Linkable: visible sites inside the user's writing scope (where their
+        # interventions can be), plus those already linked that they see.
+        sites = Site.objects.editable_by(user)
+        if self.instance.pk:
+            linked = self.instance.sites.visible_to(user).values("pk")
+            sites = Site.objects.filter(Q(pk__in=sites.values("pk")) | Q(pk__in=linked))
+        self.fields["sites"].queryset = sites.select_related("commune").order_by(
+            "commune__name", "name", "pk"
         )
         self.fields["sites"].label_from_instance = _site_label
         if self.instance.pk and self.instance.is_closed:
