@@ -201,7 +201,7 @@ def _sub_form(request, pk: int, capability: str, form_class, save, texts: dict):
     intervention = get_object_or_404(_visible(request.user), pk=pk)
     if not can(request.user, capability, intervention):
         raise PermissionDenied(_("You cannot change this intervention."))
-    form = form_class(request.POST or None)
+    form = form_class(request.POST or None, initial=texts.pop("initial", None))
     if request.method == "POST" and form.is_valid():
         try:
             save(
@@ -224,6 +224,7 @@ def _sub_form(request, pk: int, capability: str, form_class, save, texts: dict):
 def intervention_report(request: HttpRequest, pk: int) -> HttpResponse:
     texts = {
         "heading": _("Report indicators"),
+        "initial": {"reported_on": timezone.localdate()},
         "hint": _(
             "Counts only. A part never exceeds its whole: women, minors, people housed... "
             "at most the people reached; children schooled at most the minors."
@@ -241,6 +242,7 @@ def intervention_funding(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(_("You cannot see this intervention's funding."))
     texts = {
         "heading": _("Funding line"),
+        "initial": {"year": timezone.localdate().year},
         "hint": _("One line per year and source: saving an existing one updates it."),
     }
     return _sub_form(request, pk, CHANGE_INTERVENTION, FundingForm,
