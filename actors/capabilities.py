@@ -16,9 +16,13 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from actors.predicates import (
+    has_organization,
     is_any_local_admin,
+    is_in_read_scope,
     is_in_write_scope,
+    is_lead_operator_member,
     is_local_admin_of,
+    is_national_user,
 )
 from actors.roles import Role, rank
 from actors.scope import scope_of
@@ -50,6 +54,23 @@ GRANT_ACCESS = "actors.add_grant"
 REVOKE_GRANT = "actors.revoke_grant"
 READ_AUDIT_LOG = "actors.view_auditevent"
 
+# Interventions: the lead operator's members act on their own intervention inside
+# their writing scope; local admins of its territory on any. Funding is read by the
+# lead operator, the territory's local admins and national users only.
+ADD_INTERVENTION = "interventions.add_intervention"
+CHANGE_INTERVENTION = "interventions.change_intervention"
+REPORT_INTERVENTION = "interventions.report_intervention"
+CLOSE_INTERVENTION = "interventions.close_intervention"
+SEE_FUNDING = "interventions.see_funding"
+NOTE_INTERVENTION = "interventions.add_interventionnote"
+FOLLOW = "interventions.add_follow"
+DECLARE_PRESENCE = "interventions.add_sitepresence"
+SEE_OVERDUE_REPORTS = "interventions.view_overdue_reports"
+
+_operator_or_local_admin = (
+    is_lead_operator_member & is_in_write_scope
+) | is_local_admin_of
+
 CAPABILITIES = {
     DECLARE_SITE: is_in_write_scope,
     CHANGE_SITE: is_in_write_scope,
@@ -67,6 +88,20 @@ CAPABILITIES = {
     GRANT_ACCESS: is_local_admin_of,
     REVOKE_GRANT: is_local_admin_of,
     READ_AUDIT_LOG: is_any_local_admin,
+    ADD_INTERVENTION: _operator_or_local_admin,
+    CHANGE_INTERVENTION: _operator_or_local_admin,
+    REPORT_INTERVENTION: _operator_or_local_admin,
+    CLOSE_INTERVENTION: _operator_or_local_admin,
+    SEE_FUNDING: (is_lead_operator_member & is_in_read_scope)
+    | is_local_admin_of
+    | is_national_user,
+    # Partners and other contributors of the territory write in the journal too.
+    NOTE_INTERVENTION: _operator_or_local_admin | is_in_write_scope,
+    FOLLOW: is_in_read_scope,
+    # Checked on the site: contributors whose writing scope covers it, for their
+    # own organization.
+    DECLARE_PRESENCE: has_organization & is_in_write_scope,
+    SEE_OVERDUE_REPORTS: is_any_local_admin,
 }
 
 for _name, _predicate in CAPABILITIES.items():

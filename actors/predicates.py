@@ -31,3 +31,25 @@ def is_local_admin_of(user, obj=None) -> bool:
 @rules.predicate
 def is_any_local_admin(user) -> bool:
     return bool(scope_of(user).write_paths(Role.LOCAL_ADMIN))
+
+
+@rules.predicate
+def is_lead_operator_member(user, obj=None) -> bool:
+    """A member of the organization leading the object (an intervention)."""
+    organization = getattr(user, "organization_id", None)
+    return (
+        obj is not None
+        and organization is not None
+        and getattr(obj, "lead_operator_id", None) == organization
+    )
+
+
+@rules.predicate
+def is_national_user(user) -> bool:
+    """National users (and above) read funding and indicators everywhere."""
+    return bool(scope_of(user).write_paths(Role.NATIONAL))
+
+
+@rules.predicate
+def has_organization(user) -> bool:
+    return getattr(user, "organization_id", None) is not None

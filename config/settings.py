@@ -374,3 +374,11 @@ CACHES = {
         }
     )
 }
+
+# Yearly intervention reports: each running intervention reports by this date
+# (MM-DD) of each year; operators are reminded this many days before, then once
+# more when it is overdue (`manage.py intervention_reminders`, daily).
+INTERVENTION_REPORT_DUE = os.environ.get("INTERVENTION_REPORT_DUE", "11-30")
+INTERVENTION_REPORT_NOTICE_DAYS = int(
+    os.environ.get("INTERVENTION_REPORT_NOTICE_DAYS", "30")
+)

@@ -16,9 +16,11 @@ urlpatterns = [
     path("sites/", include((site_patterns, "sites"))),
     path("reports/", include((report_patterns, "reports"))),
     path("", include(accessibility_patterns)),
+    path("interventions/", include("interventions.urls")),
     path("api/v1/", include("territory.api.urls")),
     path("api/v1/", include("actors.api.urls")),
     path("api/v1/", include("sites.api.urls")),
     path("tiles/", include("maps.urls")),
+    path("api/v1/", include("interventions.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]

@@ -88,6 +88,20 @@ ROUTES = {
     "reports/<int:pk>/": "local_admin (scoped, tests/sites/test_public_reports)",
     "tiles/<slug:layer>/<int:z>/<int:x>/<int:y>.pbf": "matrix (sites: login, scoped; other layers public, tests/maps/test_tiles)",
     "tiles/<slug:layer>.json": "sites: login; other layers public (tests/maps/test_tiles)",
+    "api/v1/interventions/": "matrix", "api/v1/interventions/(?P<pk>[^/.]+)/": "matrix",
+    "api/v1/interventions/(?P<pk>[^/.]+)/reports/": "operator or local_admin (tests/interventions/test_api)",
+    "api/v1/interventions/(?P<pk>[^/.]+)/funding/": "funding readers (tests/interventions/test_api)",
+    "interventions/": "matrix", "interventions/<int:pk>/": "matrix", "interventions/<int:pk>/edit/": "matrix",
+    "interventions/new/": "contributor (tests/interventions/test_pages)",
+    "interventions/export/": "matrix (funding: tests/interventions/test_pages)",
+    "interventions/overdue/": "local_admin (scoped, tests/interventions/test_reminders)",
+    "interventions/<int:pk>/report/": "matrix", "interventions/<int:pk>/funding/": "matrix",
+    "interventions/<int:pk>/close/": "operator or local_admin (tests/interventions/test_services)",
+    "interventions/<int:pk>/notes/": "contributor (tests/interventions/test_pages)",
+    "interventions/<int:pk>/follow/": "reader (tests/interventions/test_digests)",
+    "interventions/sites/<int:pk>/presence/": "contributor (tests/interventions/test_pages)",
+    "interventions/sites/<int:pk>/follow/": "reader (tests/interventions/test_digests)",
+    "interventions/unsubscribe/<str:token>/": "public, signed token (tests/interventions/test_digests)",
 }  # fmt: skip
 
 
@@ -242,3 +256,84 @@ def test_site_pages_show_exactly_the_sites_in_scope(role, sites, client):
         if detail.status_code == 200:
             sees_procedures = detail.context["procedures"] is not None
             assert sees_procedures == (position in SEES_PROCEDURES.get(role, set()))
+
+
+# Interventions: led by the organization of the member roles below, so "writes" is
+# the operator's members inside their grant, plus local admins and above.
+SEES_FUNDING = {
+    "observer": {"inside", "sibling"},  # a member of the lead operator reads it
+    "contributor": {"inside", "sibling"},
+    "local_admin": {"inside", "sibling"},
+    "national": ALL,
+    "superadmin": ALL,
+}
+
+
+@pytest.fixture
+def interventions(sites):
+    from interventions.services import create_intervention
+    from tests.factories import OrganizationFactory
+
+    author = user_with(Role.SUPERADMIN, "FR")
+    operator = OrganizationFactory(name="Opérateur")
+    made = {}
+    for position, site in sites.items():
+        made[position] = create_intervention(
+            {"title": f"Action {position}", "themes": ["health"], "lead_operator": operator,
+             "territory": site.commune, "started_on": timezone.localdate(), "sites": [site]},
+            acting_user=author,
+        )  # fmt: skip
+    return made
+
+
+def member_client(role: str, client, interventions):
+    """Members of the lead operator (roles with a grant); others as in page_client."""
+    if role in ("anonymous", "no_grant"):
+        return page_client(role, client)
+    organization = interventions["inside"].lead_operator
+    client.force_login(user_with(*GRANTS[role], organization=organization))
+    return client
+
+
+@pytest.mark.parametrize("role", list(READS))
+def test_intervention_pages_show_exactly_the_interventions_in_scope(
+    role, interventions, client
+):
+    client = member_client(role, client, interventions)
+    listing = client.get("/interventions/")
+    if role == "anonymous":
+        assert listing.status_code == 302 and "/accounts/login/" in listing.url
+        return
+    listed = {i.pk for i in listing.context["page"].object_list}
+    assert listed == {interventions[p].pk for p in READS[role]}
+    exported = client.get("/interventions/export/").content.decode()
+    assert {p for p in POSITIONS if f"Action {p}" in exported} == READS[role]
+    for position, intervention in interventions.items():
+        base = f"/interventions/{intervention.pk}/"
+        detail = client.get(base)
+        assert detail.status_code == (200 if position in READS[role] else 404)
+        if detail.status_code == 200:
+            sees = detail.context["funding"] is not None
+            assert sees == (position in SEES_FUNDING.get(role, set()))
+        expected_write = (
+            200 if position in WRITES[role] else 403 if position in READS[role] else 404
+        )
+        for page in ("edit/", "report/"):
+            assert client.get(base + page).status_code == expected_write, (
+                position,
+                page,
+            )
+        funding = client.get(base + "funding/").status_code
+        assert funding == (
+            200 if position in WRITES[role] else 403 if position in READS[role] else 404
+        )
+
+
+@pytest.mark.parametrize("role", list(READS))
+def test_intervention_api_holds_exactly_the_interventions_in_scope(role, interventions):
+    response = client_for(role).get("/api/v1/interventions/")
+    if role == "anonymous":
+        assert response.status_code in (401, 403)
+        return
+    ids = {row["id"] for row in response.json()["results"]}
+    assert ids == {interventions[p].pk for p in READS[role]}

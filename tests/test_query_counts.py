@@ -19,6 +19,12 @@ from django.utils import timezone
 from actors.audit import record
 from actors.models import AccessRequest, Grant
 from actors.roles import Role
+from interventions.models import (
+    Funding,
+    Intervention,
+    InterventionNote,
+    InterventionReport,
+)
 from sites.models import (
     AccessibilityPoint,
     PublicReport,
@@ -113,6 +119,38 @@ def make_own_grants(n: int, *, user, **_) -> None:
         Grant.objects.create(user=user, role=Role.OBSERVER, territory=commune)
 
 
+def make_interventions(n: int, *, site: Site, **_) -> None:
+    operator = OrganizationFactory()
+    for i in range(n):
+        code = COMMUNES[i % len(COMMUNES)]
+        intervention = Intervention.objects.create(
+            title=f"Action {i}", themes=["health"], lead_operator=operator,
+            territory=territory(code), started_on=timezone.localdate(),
+        )  # fmt: skip
+        intervention.partners.add(operator)
+        intervention.sites.add(site)
+        InterventionReport.objects.create(
+            intervention=intervention, reported_on=timezone.localdate(), people=i
+        )
+        Funding.objects.create(intervention=intervention, year=2025, source_kind="eu")
+
+
+def make_intervention_reports(n: int, *, intervention, **_) -> None:
+    for i in range(n):
+        InterventionReport.objects.create(
+            intervention=intervention, reported_on=timezone.localdate(), people=1000 + i
+        )
+        InterventionNote.objects.create(intervention=intervention, text=f"Note {i}")
+
+
+def xlsx_rows(response) -> int:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    return load_workbook(BytesIO(response.content)).active.max_row - 1
+
+
 def procedures_shown(response) -> int:
     return len(response.json()["properties"]["procedures"])
 
@@ -176,6 +214,31 @@ EXITS = {
     "page access requests": Exit(
         "/accounts/requests/", make_requests, html_count("@example.org")
     ),
+    "page interventions list": Exit(
+        "/interventions/",
+        make_interventions,
+        html_count('<td><a href="/interventions/'),
+    ),
+    "api interventions list": Exit(
+        "/api/v1/interventions/", make_interventions, lambda r: len(r.json()["results"])
+    ),
+    "page interventions export csv": Exit(
+        "/interventions/export/", make_interventions, csv_rows
+    ),
+    "page interventions export xlsx": Exit(
+        "/interventions/export/?format_type=xlsx", make_interventions, xlsx_rows
+    ),
+    "page site interventions": Exit(
+        "/sites/{site}/", make_interventions, html_count("Action ")
+    ),
+    "page intervention detail": Exit(
+        "/interventions/{intervention}/", make_intervention_reports, html_count("Note ")
+    ),
+    "api intervention reports": Exit(
+        "/api/v1/interventions/{intervention}/reports/",
+        make_intervention_reports,
+        lambda r: len(r.json()),
+    ),
     "api me": Exit("/api/v1/me", make_own_grants, lambda r: len(r.json()["grants"])),
 }
 
@@ -196,12 +259,17 @@ def test_each_exit_needs_no_more_queries_for_more_objects(
     site = Site.objects.create(
         point=point_in("92012"), commune=territory("92012"), name="Base"
     )
+    intervention = Intervention.objects.create(
+        title="Base", themes=["health"], lead_operator=OrganizationFactory(),
+        territory=territory("92012"), started_on=timezone.localdate(),
+    )  # fmt: skip
     client.force_login(user)
-    url = exit_.url.format(site=site.pk)
-    exit_.make(5, site=site, user=user)
+    url = exit_.url.format(site=site.pk, intervention=intervention.pk)
+    kwargs = {"site": site, "user": user, "intervention": intervention}
+    exit_.make(5, **kwargs)
     queries, response = count_queries(client, url)
     few = exit_.shown(response)
-    exit_.make(10, site=site, user=user)
+    exit_.make(10, **kwargs)
     with django_assert_max_num_queries(min(queries, MAX_QUERIES)):
         response = client.get(url)
     assert exit_.shown(response) >= few + 10 > 10, name

@@ -105,3 +105,71 @@ def test_the_role_ceiling_holds_on_top_of_the_territory():
 def test_nobody_without_a_grant_may_do_anything():
     nobody = SimpleNamespace(is_authenticated=False, is_active=False, pk=None)
     assert not any(cap.can(nobody, name, at(BOULOGNE)) for name in cap.CAPABILITIES)
+
+
+# Interventions: the lead operator (organization 7) and the territory decide.
+OPERATOR, OTHER_ORGANIZATION = 7, 8
+INTERVENTION_CAPABILITIES = (
+    cap.ADD_INTERVENTION,
+    cap.CHANGE_INTERVENTION,
+    cap.REPORT_INTERVENTION,
+    cap.CLOSE_INTERVENTION,
+)
+
+
+def member_of(organization: int | None, role: str, path: str):
+    user = user_holding(role, path)
+    user.organization_id = organization
+    return user
+
+
+def intervention_at(path: str):
+    return SimpleNamespace(scope_path=lambda: path, lead_operator_id=OPERATOR)
+
+
+@pytest.mark.parametrize("capability", INTERVENTION_CAPABILITIES)
+def test_an_association_acts_on_its_own_intervention_inside_its_grant_only(capability):
+    own = member_of(OPERATOR, Role.CONTRIBUTOR, BOULOGNE)
+    other = member_of(OTHER_ORGANIZATION, Role.CONTRIBUTOR, BOULOGNE)
+    assert cap.can(own, capability, intervention_at(BOULOGNE))
+    assert not cap.can(own, capability, intervention_at(POSITIONS["sibling"]))
+    assert not cap.can(other, capability, intervention_at(BOULOGNE))
+    observer = member_of(OPERATOR, Role.OBSERVER, BOULOGNE)
+    assert not cap.can(observer, capability, intervention_at(BOULOGNE))
+
+
+@pytest.mark.parametrize("capability", INTERVENTION_CAPABILITIES)
+def test_local_admins_act_on_any_intervention_of_their_territory(capability):
+    admin = member_of(OTHER_ORGANIZATION, Role.LOCAL_ADMIN, "/NFR/R11/D92/")
+    assert cap.can(admin, capability, intervention_at(POSITIONS["sibling"]))
+    assert not cap.can(admin, capability, intervention_at(POSITIONS["elsewhere"]))
+
+
+def test_funding_is_seen_by_the_operator_local_admins_and_national_users_only():
+    funding = intervention_at(BOULOGNE)
+    allowed = [
+        member_of(OPERATOR, Role.OBSERVER, BOULOGNE),
+        member_of(None, Role.LOCAL_ADMIN, "/NFR/R11/D92/"),
+        member_of(None, Role.NATIONAL, "/NFR/"),
+    ]
+    refused = [
+        member_of(OTHER_ORGANIZATION, Role.CONTRIBUTOR, BOULOGNE),
+        member_of(OTHER_ORGANIZATION, Role.OBSERVER, "/NFR/R11/D92/"),
+        member_of(None, Role.LOCAL_ADMIN, "/NFR/R93/D13/"),
+        member_of(OPERATOR, Role.CONTRIBUTOR, "/NFR/R93/D13/"),  # out of its scope
+    ]
+    assert all(cap.can(user, cap.SEE_FUNDING, funding) for user in allowed)
+    assert not any(cap.can(user, cap.SEE_FUNDING, funding) for user in refused)
+
+
+def test_presence_is_declared_by_contributors_with_an_organization():
+    site = at(BOULOGNE)
+    assert cap.can(
+        member_of(OPERATOR, Role.CONTRIBUTOR, BOULOGNE), cap.DECLARE_PRESENCE, site
+    )
+    assert not cap.can(
+        member_of(None, Role.CONTRIBUTOR, BOULOGNE), cap.DECLARE_PRESENCE, site
+    )
+    assert not cap.can(
+        member_of(OPERATOR, Role.OBSERVER, BOULOGNE), cap.DECLARE_PRESENCE, site
+    )

@@ -1,0 +1,387 @@
+"""Intervention pages: list, detail, forms, export, overdue reports, follows, presence.
+
+Every read goes through `visible_to`; every write through interventions.services,
+whose ValidationError and PermissionDenied become form errors or messages here.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from actors.audit import record
+from actors.capabilities import (
+    CHANGE_INTERVENTION,
+    CLOSE_INTERVENTION,
+    NOTE_INTERVENTION,
+    REPORT_INTERVENTION,
+    SEE_FUNDING,
+    SEE_OVERDUE_REPORTS,
+    can,
+    capability_required,
+)
+from actors.models import Organization
+from actors.roles import Role
+from actors.scope import scope_of
+from interventions import digests, export, services
+from interventions.filters import InterventionFilter
+from interventions.forms import (
+    CloseForm,
+    FundingForm,
+    InterventionForm,
+    NoteForm,
+    PresenceForm,
+    ReportForm,
+)
+from interventions.history import history_rows
+from interventions.models import (
+    REPORT_COUNTS,
+    Follow,
+    Intervention,
+    InterventionReport,
+)
+from interventions.reminders import due_date
+from sites.models import Site
+from sites.views.site import _add_errors, form_errors
+
+PAGE_SIZE = 50
+REPORT_COLUMNS = 6  # the latest reports on the page; the export has them all
+
+
+def _visible(user):
+    return Intervention.objects.visible_to(user).select_related(
+        "territory", "lead_operator"
+    )
+
+
+@login_required
+def intervention_list(request: HttpRequest) -> HttpResponse:
+    filtered = InterventionFilter(request.GET, queryset=_visible(request.user))
+    interventions = filtered.qs.with_latest_report().order_by("-started_on", "pk")
+    page = Paginator(interventions, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "filter": filtered,
+        "query": query.urlencode(),
+        "operators": Organization.objects.visible_to(request.user).order_by("name"),
+        "can_create": bool(_write_paths(request.user)),
+    }
+    return render(request, "interventions/intervention_list.html", context)
+
+
+def _write_paths(user) -> list[str]:
+    return scope_of(user).write_paths(Role.CONTRIBUTOR)
+
+
+@login_required
+def intervention_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    intervention = get_object_or_404(_visible(request.user), pk=pk)
+    user = request.user
+    reports = list(intervention.reports.all())
+    sites = list(intervention.sites.visible_to(user).select_related("commune"))
+    context = {
+        "intervention": intervention,
+        "partners": intervention.partners.all(),
+        "pilots": intervention.pilots.all(),
+        "sites": sites,
+        "map_points": [[*s.point.coords, str(s)] for s in sites],
+        **_report_tables(reports),
+        "funding": intervention.funding.all()
+        if can(user, SEE_FUNDING, intervention)
+        else None,
+        "notes": intervention.notes.select_related(
+            "author", "author_organization"
+        ).readable_by(user),
+        "revisions": history_rows(
+            intervention.revisions.select_related("by").order_by("-at", "-pk")
+        ),
+        "following": Follow.objects.filter(
+            user=user, intervention=intervention
+        ).exists(),
+        **_abilities(user, intervention),
+    }
+    return render(request, "interventions/intervention_detail.html", context)
+
+
+def _report_tables(reports: list) -> dict:
+    """One row per indicator, one column per report, newest first (a table of
+    eleven columns would not fit a phone)."""
+    labels = [
+        InterventionReport._meta.get_field(name).verbose_name for name in REPORT_COUNTS
+    ]
+    latest = reports[0] if reports else None
+    shown = reports[:REPORT_COLUMNS]
+    return {
+        "reports": shown,
+        "latest": latest,
+        "report_rows": [
+            (label, [getattr(r, name) for r in shown])
+            for label, name in zip(labels, REPORT_COUNTS, strict=True)
+        ],
+    }
+
+
+def _abilities(user, intervention: Intervention) -> dict:
+    return {
+        "can_change": can(user, CHANGE_INTERVENTION, intervention),
+        "can_report": can(user, REPORT_INTERVENTION, intervention),
+        "can_close": can(user, CLOSE_INTERVENTION, intervention)
+        and not intervention.is_closed,
+        "can_note": can(user, NOTE_INTERVENTION, intervention),
+        "note_form": NoteForm(user=user),
+        "close_form": CloseForm(initial={"version": intervention.version}),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def intervention_create(request: HttpRequest) -> HttpResponse:
+    initial = {"lead_operator": request.user.organization_id, "status": "planned"}
+    form = InterventionForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            intervention = services.create_intervention(
+                data, acting_user=request.user, request=request
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Intervention created."))
+            return redirect("interventions:detail", intervention.pk)
+    return render(
+        request,
+        "interventions/intervention_form.html",
+        {"form": form, "creating": True},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def intervention_update(request: HttpRequest, pk: int) -> HttpResponse:
+    intervention = get_object_or_404(_visible(request.user), pk=pk)
+    if not can(request.user, CHANGE_INTERVENTION, intervention):
+        raise PermissionDenied(_("You cannot change this intervention."))
+    form = InterventionForm(
+        request.POST or None,
+        instance=intervention,
+        user=request.user,
+        initial={"version": intervention.version},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_intervention(
+                intervention, form.changed_values(), acting_user=request.user,
+                expected_version=form.cleaned_data["version"], request=request,
+            )  # fmt: skip
+        except services.StaleEdit as stale:
+            form.add_error(None, str(stale))
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Intervention updated."))
+            return redirect("interventions:detail", intervention.pk)
+    context = {"form": form, "intervention": intervention}
+    return render(request, "interventions/intervention_form.html", context)
+
+
+def _sub_form(request, pk: int, capability: str, form_class, save, texts: dict):
+    """A page with one form acting on an intervention (report, funding line)."""
+    intervention = get_object_or_404(_visible(request.user), pk=pk)
+    if not can(request.user, capability, intervention):
+        raise PermissionDenied(_("You cannot change this intervention."))
+    form = form_class(request.POST or None, initial=texts.pop("initial", None))
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(
+                intervention,
+                form.cleaned_data,
+                acting_user=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("interventions:detail", intervention.pk)
+    context = {"form": form, "intervention": intervention, **texts}
+    return render(request, "interventions/sub_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def intervention_report(request: HttpRequest, pk: int) -> HttpResponse:
+    texts = {
+        "heading": _("Report indicators"),
+        "initial": {"reported_on": timezone.localdate()},
+        "hint": _(
+            "Counts only. A part never exceeds its whole: women, minors, people housed... "
+            "at most the people reached; children schooled at most the minors."
+        ),
+    }
+    return _sub_form(request, pk, REPORT_INTERVENTION, ReportForm,
+                     services.add_report, texts)  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def intervention_funding(request: HttpRequest, pk: int) -> HttpResponse:
+    intervention = get_object_or_404(_visible(request.user), pk=pk)
+    if not can(request.user, SEE_FUNDING, intervention):
+        raise PermissionDenied(_("You cannot see this intervention's funding."))
+    texts = {
+        "heading": _("Funding line"),
+        "initial": {"year": timezone.localdate().year},
+        "hint": _("One line per year and source: saving an existing one updates it."),
+    }
+    return _sub_form(request, pk, CHANGE_INTERVENTION, FundingForm,
+                     services.set_funding, texts)  # fmt: skip
+
+
+@login_required
+@require_POST
+def intervention_close(request: HttpRequest, pk: int) -> HttpResponse:
+    intervention = get_object_or_404(_visible(request.user), pk=pk)
+    form = CloseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect("interventions:detail", pk)
+    try:
+        services.close_intervention(
+            intervention, acting_user=request.user, status=form.cleaned_data["status"],
+            expected_version=form.cleaned_data["version"],
+            ended_on=form.cleaned_data["ended_on"], request=request,
+        )  # fmt: skip
+    except (ValidationError, services.StaleEdit) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    return redirect("interventions:detail", pk)
+
+
+@login_required
+@require_POST
+def intervention_note(request: HttpRequest, pk: int) -> HttpResponse:
+    intervention = get_object_or_404(_visible(request.user), pk=pk)
+    form = NoteForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            services.add_note(intervention, form.cleaned_data["text"], acting_user=request.user,
+                              visible_to=form.cleaned_data["visible_to"], request=request)  # fmt: skip
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, form_errors(form))
+    return redirect("interventions:detail", pk)
+
+
+@login_required
+@require_POST
+def intervention_follow(request: HttpRequest, pk: int) -> HttpResponse:
+    intervention = get_object_or_404(_visible(request.user), pk=pk)
+    if request.POST.get("action") == "unfollow":
+        services.unfollow(intervention, acting_user=request.user)
+        messages.success(request, _("You no longer follow this intervention."))
+    else:
+        services.follow(intervention, acting_user=request.user)
+        messages.success(request, _("You will receive a daily e-mail of its news."))
+    return redirect("interventions:detail", pk)
+
+
+@login_required
+def intervention_export(request: HttpRequest) -> HttpResponse:
+    """CSV or XLSX of the filtered, visible interventions; funding only where allowed."""
+    filtered = InterventionFilter(request.GET, queryset=_visible(request.user))
+    kind = "xlsx" if request.GET.get("format_type") == "xlsx" else "csv"
+    rows, fields = export.rows_for(filtered.qs, request.user)
+    record("interventions.exported", actor=request.user, request=request,
+           rows=len(rows), format=kind)  # fmt: skip
+    return export.response(rows, fields, kind)
+
+
+@login_required
+@capability_required(SEE_OVERDUE_REPORTS)
+def overdue_reports(request: HttpRequest) -> HttpResponse:
+    """Local admins: running interventions of their territory whose report is late."""
+    today = timezone.localdate()
+    due = due_date(today.year)
+    mine = Intervention.objects.editable_by(request.user, Role.LOCAL_ADMIN)
+    mine = mine.select_related("territory", "lead_operator")
+    context = {
+        "due": due,
+        "overdue": mine.report_overdue(today, due).with_latest_report(),
+        "soon": mine.without_report_in(today.year)
+        .filter(started_on__lt=due)
+        .with_latest_report()
+        if today <= due
+        else [],
+    }
+    return render(request, "interventions/overdue.html", context)
+
+
+def _site(request, pk: int) -> Site:
+    return get_object_or_404(Site.objects.visible_to(request.user), pk=pk)
+
+
+@login_required
+@require_POST
+def site_presence(request: HttpRequest, pk: int) -> HttpResponse:
+    """Declare (or, with `presence`, stop) an organization's presence on a site."""
+    site = _site(request, pk)
+    form = PresenceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect("sites:detail", pk)
+    day = form.cleaned_data["started_on"]
+    try:
+        if request.POST.get("presence"):
+            presence = get_object_or_404(
+                site.presences.current(), pk=request.POST["presence"]
+            )
+            services.stop_presence(
+                presence, acting_user=request.user, ended_on=day, request=request
+            )
+        else:
+            services.declare_presence(
+                site, acting_user=request.user, started_on=day, request=request
+            )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("sites:detail", pk)
+
+
+@login_required
+@require_POST
+def site_follow(request: HttpRequest, pk: int) -> HttpResponse:
+    site = _site(request, pk)
+    if request.POST.get("action") == "unfollow":
+        services.unfollow(site, acting_user=request.user)
+        messages.success(request, _("You no longer follow this site."))
+    else:
+        services.follow(site, acting_user=request.user)
+        messages.success(request, _("You will receive a daily e-mail of its news."))
+    return redirect("sites:detail", pk)
+
+
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """From a digest's link, without logging in: stop every follow of that user."""
+    user = digests.user_from_token(token)
+    if user is None:
+        return render(
+            request, "interventions/unsubscribe.html", {"invalid": True}, status=400
+        )
+    if request.method == "POST":
+        count, _detail = Follow.objects.filter(user=user).delete()
+        record("follows.unsubscribed", actor=user, request=request, follows=count)
+        return render(request, "interventions/unsubscribe.html", {"done": True})
+    return render(request, "interventions/unsubscribe.html", {"token": token})
