@@ -21,6 +21,7 @@ from interventions.models import (
     InterventionStatus,
     Theme,
 )
+from lib.free_text import ConfirmNamesMixin
 from sites.forms import DATE_INPUT
 from sites.models import Site
 from territory.models import Level, Territory
@@ -52,7 +53,7 @@ def operator_choices(user):
     return Organization.objects.filter(pk=getattr(user, "organization_id", None))
 
 
-class InterventionForm(forms.ModelForm):
+class InterventionForm(ConfirmNamesMixin, forms.ModelForm):
     """Create or edit. `version` carries the version the user started from."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -142,7 +143,9 @@ class CloseForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class NoteForm(forms.ModelForm):
+class NoteForm(ConfirmNamesMixin, forms.ModelForm):
+    always_offer_confirmation = True  # refusals come back as a message
+
     class Meta:
         model = InterventionNote
         fields = ("text", "visible_to")

@@ -56,6 +56,8 @@ COUNT_LIMIT = MaxValueValidator(1_000_000)
 class Intervention(models.Model):
     """An action led by one operator organization, with partners and pilots."""
 
+    free_text_fields = ("title", "location_text", "goals")
+
     title = models.CharField(_("title"), max_length=200)
     themes = ArrayField(
         models.CharField(max_length=24, choices=Theme.choices),
@@ -158,8 +160,8 @@ class Intervention(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, list] = {}
-        for name in ("title", "location_text", "goals"):
-            check_free_text(errors, name, getattr(self, name))
+        for name in self.free_text_fields:
+            check_free_text(errors, name, getattr(self, name), self)
         if not self.themes:
             errors.setdefault("themes", []).append(_("Choose at least one theme."))
         if len(set(self.themes)) != len(self.themes):
@@ -350,6 +352,8 @@ class Funding(models.Model):
 class InterventionNote(models.Model):
     """A dated journal note; `visible_to` narrows it to chosen organizations."""
 
+    free_text_fields = ("text",)
+
     intervention = models.ForeignKey(
         Intervention,
         verbose_name=_("intervention"),
@@ -391,7 +395,10 @@ class InterventionNote(models.Model):
         return f"{self.intervention} · {self.written_at:%Y-%m-%d}"
 
     def clean(self) -> None:
-        validate_free_text(self, "text")
+        validate_free_text(self, *self.free_text_fields)
+
+    def scope_path(self) -> str:
+        return self.intervention.scope_path()
 
 
 class InterventionRevision(models.Model):
