@@ -135,3 +135,23 @@ def test_the_list_link_of_the_map_lists_the_same_filtered_sites(live_server, pag
     rows = page.locator("main table tbody").inner_text()
     assert "Sans eau" in rows and "Avec eau" not in rows
     assert page.locator("#f-water_status").input_value() == "bad"
+
+
+@pytest.mark.usefixtures("territories")
+def test_a_site_drawn_from_the_vector_tiles_opens_its_panel_on_click(live_server, page):
+    site = make_site("92012", "Campement du stade", people=12)
+    log_in(page, live_server.url, user_with(Role.CONTRIBUTOR, "92012"))
+    p = site.point
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    with page.expect_response(
+        lambda r: "/tiles/sites/16/" in r.url and r.status == 200
+    ):
+        page.goto(f"{live_server.url}/#16/{p.y:.6f}/{p.x:.6f}")
+    page.wait_for_timeout(500)  # the canvas draws the tile's features
+    box = page.locator("#main-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    panel = page.locator("#site-panel")
+    panel.get_by_role("heading", name="Campement du stade").wait_for()
+    assert panel.locator("a").get_attribute("href") == f"/sites/{site.pk}/"
+    assert errors == []

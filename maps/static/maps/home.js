@@ -92,6 +92,14 @@
           return tile;
         });
     },
+    // VectorGrid's points are circle markers without a latlng: Leaflet would take a
+    // small one for a marker and read its missing latlng on click. Without the
+    // method, Leaflet places the click where the pointer is, and the click works.
+    _createLayer(feat, pxPerExtent, layerStyle) {
+      const layer = L.VectorGrid.prototype._createLayer.call(this, feat, pxPerExtent, layerStyle);
+      if (layer && feat.type === 1) layer.getLatLng = null;
+      return layer;
+    },
   });
 
   function featureLatLng(feature, extent, coords) {
