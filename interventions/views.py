@@ -4,6 +4,8 @@ Every read goes through `visible_to`; every write through interventions.services
 whose ValidationError and PermissionDenied become form errors or messages here.
 """
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -38,7 +40,7 @@ from interventions.forms import (
     PresenceForm,
     ReportForm,
 )
-from interventions.history import history_rows
+from interventions.history import as_of, history_rows
 from interventions.models import (
     REPORT_COUNTS,
     Follow,
@@ -46,6 +48,7 @@ from interventions.models import (
     InterventionReport,
 )
 from interventions.reminders import due_date
+from sites.history import end_of
 from sites.models import Site
 from sites.views.site import _add_errors, form_errors
 
@@ -83,6 +86,9 @@ def _write_paths(user) -> list[str]:
 @login_required
 def intervention_detail(request: HttpRequest, pk: int) -> HttpResponse:
     intervention = get_object_or_404(_visible(request.user), pk=pk)
+    day = _as_of_param(request)
+    if day is not None:
+        return _past_detail(request, intervention, day)
     user = request.user
     reports = list(intervention.reports.all())
     sites = list(intervention.sites.visible_to(user).select_related("commune"))
@@ -106,6 +112,52 @@ def intervention_detail(request: HttpRequest, pk: int) -> HttpResponse:
             user=user, intervention=intervention
         ).exists(),
         **_abilities(user, intervention),
+    }
+    return render(request, "interventions/intervention_detail.html", context)
+
+
+def _as_of_param(request: HttpRequest) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(request.GET.get("as_of", ""))
+    except ValueError:
+        if request.GET.get("as_of"):
+            messages.error(request, _("Use the format YYYY-MM-DD for the date."))
+        return None
+
+
+def _past_detail(request: HttpRequest, intervention, day: datetime.date):
+    """The intervention as it was at the end of `day`: read-only, from its history."""
+    user = request.user
+    past = next(iter(as_of([intervention], day)), None)
+    if past is None:
+        messages.error(request, _("This intervention did not exist yet on that date."))
+        return redirect("interventions:detail", intervention.pk)
+    ids = past.past_relations
+    sites = list(
+        Site.objects.visible_to(user)
+        .filter(pk__in=ids["sites"])
+        .select_related("commune")
+    )
+    until = end_of(day)
+    context = {
+        "intervention": past,
+        "as_of": day,
+        "partners": Organization.objects.filter(pk__in=ids["partners"]),
+        "pilots": Organization.objects.filter(pk__in=ids["pilots"]),
+        "sites": sites,
+        "map_points": [[*s.point.coords, str(s)] for s in sites],
+        **_report_tables(list(intervention.reports.filter(reported_on__lte=day))),
+        "funding": intervention.funding.filter(year__lte=day.year)
+        if can(user, SEE_FUNDING, intervention)
+        else None,
+        "notes": intervention.notes.filter(written_at__lte=until)
+        .select_related("author", "author_organization")
+        .readable_by(user),
+        "revisions": history_rows(
+            intervention.revisions.filter(at__lte=until)
+            .select_related("by")
+            .order_by("-at", "-pk")
+        ),
     }
     return render(request, "interventions/intervention_detail.html", context)
 

@@ -143,3 +143,28 @@ def test_an_association_declares_its_presence_from_the_site_page(world, client):
 def test_the_overdue_list_is_for_local_admins_only(world, client):
     assert login(client, world.member).get("/interventions/overdue/").status_code == 403
     assert login(client, world.admin).get("/interventions/overdue/").status_code == 200
+
+
+def test_the_page_shows_an_intervention_as_it_was_on_a_past_date(world, client):
+    from django.utils import timezone
+
+    intervention, member = world.intervention, world.member
+    client.force_login(member)
+    intervention.revisions.update(at=timezone.now() - datetime.timedelta(days=2))
+    old_title = intervention.title
+    services.update_intervention(
+        intervention, {"title": "Titre changé aujourd'hui"}, acting_user=member,
+        expected_version=intervention.version,
+    )  # fmt: skip
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    past = client.get(f"/interventions/{intervention.pk}/?as_of={yesterday}")
+    assert past.status_code == 200
+    assert past.context["intervention"].title == old_title
+    assert past.context["as_of"] == yesterday
+    assert "can_change" not in past.context
+    assert [s.pk for s in past.context["sites"]] == [world.site.pk]
+    today = client.get(f"/interventions/{intervention.pk}/")
+    assert today.context["intervention"].title == "Titre changé aujourd'hui"
+    before = timezone.localdate() - datetime.timedelta(days=30)
+    gone = client.get(f"/interventions/{intervention.pk}/?as_of={before}")
+    assert gone.status_code == 302
