@@ -142,3 +142,26 @@ def test_note_visibility_choices_are_limited_to_organizations_in_sight(admin):
     far = OrganizationFactory(territory=territory("13"))
     choices = set(NoteForm(user=admin).fields["visible_to"].queryset)
     assert near in choices and far not in choices
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"type": "Feature", "properties": "x", "geometry": None},
+        {"type": "Feature", "properties": {}, "geometry": "POINT(2 48)"},
+        {"type": "Feature", "properties": ["x"], "geometry": None},
+        "x",
+        ["x"],
+    ],
+)
+def test_a_body_of_the_wrong_shape_is_a_400_naming_the_part(body):
+    from rest_framework.test import APIClient
+
+    from actors.roles import Role
+    from tests.factories import user_with
+
+    api = APIClient()
+    api.force_authenticate(user_with(Role.LOCAL_ADMIN, "92"))
+    for url in ("/api/v1/sites/", "/api/v1/accessibility-points/"):
+        response = api.post(url, body, format="json")
+        assert response.status_code == 400, (url, response.content[:200])

@@ -15,12 +15,13 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from actors.api.permissions import Can
 from actors.capabilities import VERIFY_POINT
+from config.api import FeatureInput
 from sites.models import AccessibilityPoint, ParkingRules, PointStatus, RestrictedZone
 from sites.services.accessibility import report_point, set_point_status
 from territory.models import Territory
 
 
-class AccessibilityPointSerializer(GeoFeatureModelSerializer):
+class AccessibilityPointSerializer(FeatureInput, GeoFeatureModelSerializer):
     commune_code = serializers.CharField(source="commune.code", read_only=True)
 
     class Meta:
