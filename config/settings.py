@@ -119,6 +119,9 @@ DATABASES = {
         ),
         engine="django.contrib.gis.db.backends.postgis",
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        # A kept connection is checked before each request: after a database restart
+        # the app reconnects by itself instead of failing until the connection ages.
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
