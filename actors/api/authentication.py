@@ -1,6 +1,8 @@
 from django.utils.translation import gettext as _
-from rest_framework.authentication import TokenAuthentication
+from rest_framework.authentication import BasicAuthentication, TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
+
+from actors.identity import normalize_email
 
 
 class CharterTokenAuthentication(TokenAuthentication):
@@ -13,3 +15,24 @@ class CharterTokenAuthentication(TokenAuthentication):
                 _("Accept the usage charter on the website before using the API.")
             )
         return user, token
+
+
+class CharterBasicAuthentication(BasicAuthentication):
+    """HTTP Basic (what QGIS and other GIS clients send), for the OGC API only.
+
+    DRF's class calls `authenticate(request=...)`, so django-axes counts each wrong
+    password and refuses a locked account like the login form does. The e-mail is
+    matched whatever its letter case; the usage charter is required as for tokens.
+    """
+
+    www_authenticate_realm = "Terrain Commun"
+
+    def authenticate_credentials(self, userid, password, request=None):
+        user, auth = super().authenticate_credentials(
+            normalize_email(userid), password, request
+        )
+        if user.needs_charter:
+            raise AuthenticationFailed(
+                _("Accept the usage charter on the website before using the API.")
+            )
+        return user, auth
