@@ -347,6 +347,10 @@ LOGGING = {
 # chosen by an operator, so the check's concern does not apply; revisit on GDAL 3.9+.
 SILENCED_SYSTEM_CHECKS = ["gis.W001", "axes.W006"]
 
+# Exports up to this many rows are answered at once; beyond, CSV and GeoJSON stream
+# and XLSX and GeoPackage hold this many rows and say so (header and file).
+EXPORT_SYNC_LIMIT = int(os.environ.get("EXPORT_SYNC_LIMIT", "5000"))
+
 # Declaring a site this close (metres) to an open one asks to confirm it is not a duplicate.
 SITE_DUPLICATE_METRES = 200
 
