@@ -1,4 +1,5 @@
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BasicAuthentication, TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
@@ -36,3 +37,13 @@ class CharterBasicAuthentication(BasicAuthentication):
                 _("Accept the usage charter on the website before using the API.")
             )
         return user, auth
+
+
+class CharterBasicScheme(OpenApiAuthenticationExtension):
+    """Documents HTTP Basic in the OpenAPI schema (/api/docs/)."""
+
+    target_class = CharterBasicAuthentication
+    name = "basicAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "basic"}

@@ -5,14 +5,17 @@ handler apply; HTTP Basic is added here only, because it is what GIS clients sen
 Every collection reads through its own door (maps/ogc/collections.py).
 """
 
+import datetime
 import json
 from urllib.parse import urlencode
 
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotAuthenticated, ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
@@ -25,6 +28,8 @@ from actors.api.authentication import (
     CharterTokenAuthentication,
 )
 from maps.ogc.collections import BY_ID, COLLECTIONS, Collection, InvalidFilter
+from sites.export import AS_OF_LIMIT
+from sites.history import past_states
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
@@ -38,6 +43,7 @@ CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 JSON = "application/json"
 GEOJSON = "application/geo+json"
 HTML = "text/html"
+_F_HELP = "json (GeoJSON for features) or html; else the Accept header decides"
 
 
 class AnyAccept(BaseContentNegotiation):
@@ -118,7 +124,41 @@ class OgcView(APIView):
         }  # fmt: skip
 
 
+F_PARAM = OpenApiParameter("f", str, enum=["json", "html"], description=_F_HELP)
+ERRORS = {
+    400: OpenApiResponse(OpenApiTypes.OBJECT, description="invalid parameter"),
+    401: OpenApiResponse(OpenApiTypes.OBJECT, description="sign-in needed (sites, interventions)"),
+    404: OpenApiResponse(OpenApiTypes.OBJECT, description="unknown collection or feature"),
+}  # fmt: skip
+ITEMS_PARAMS = [
+    F_PARAM,
+    OpenApiParameter("limit", int, description=f"1 to {MAX_LIMIT}, default {DEFAULT_LIMIT}"),
+    OpenApiParameter("offset", int, description="features skipped (see the `next` link)"),
+    OpenApiParameter("bbox", str, description="minx,miny,maxx,maxy in degrees (CRS84)"),
+    OpenApiParameter(
+        "datetime", str,
+        description="sites: YYYY-MM-DD gives the sites as they were that day",
+    ),
+    OpenApiParameter(
+        "<filter>", str,
+        description="the REST API's filters under its names, per collection "
+        "(see `filters` in /ogc/collections/{collection_id})",
+    ),
+]  # fmt: skip
+
+
+def _doc(summary: str, params=(), ok=OpenApiTypes.OBJECT):
+    return extend_schema(
+        operation_id=f"ogc_{summary.lower().replace(' ', '_').replace(',', '')}",
+        summary=summary,
+        tags=["ogc"],
+        parameters=[F_PARAM, *params] if F_PARAM not in params else list(params),
+        responses={200: ok, **ERRORS},
+    )
+
+
 class LandingView(OgcView):
+    @_doc("Landing page")
     def get(self, request):
         document = {
             "title": "Terrain Commun",
@@ -143,11 +183,13 @@ class LandingView(OgcView):
 
 
 class ConformanceView(OgcView):
+    @_doc("Conformance classes")
     def get(self, request):
         return self.respond({"conformsTo": CONFORMANCE}, "conformance")
 
 
 class CollectionsView(OgcView):
+    @_doc("Collections the user may read")
     def get(self, request):
         readable = [c for c in COLLECTIONS if c.rows(request.user) is not None]
         document = {
@@ -158,15 +200,20 @@ class CollectionsView(OgcView):
 
 
 class CollectionView(OgcView):
+    @_doc("One collection")
     def get(self, request, collection_id: str):
         collection, _rows = self.collection(collection_id)
         return self.respond(self.describe(collection), "collection")
 
 
 class ItemsView(OgcView):
+    @_doc("Features, one page", ITEMS_PARAMS)
     def get(self, request, collection_id: str):
         collection, rows = self.collection(collection_id)
         limit, offset = _paging(request.query_params)
+        day = _day(request) if collection.as_of else None
+        if day is not None:
+            return self.past(collection, rows, day, limit, offset)
         try:
             rows = collection.filter(rows, request.query_params, _bbox(request))
         except InvalidFilter as invalid:
@@ -188,6 +235,41 @@ class ItemsView(OgcView):
         body = json.dumps(head, ensure_ascii=False)[:-1] + f', "features": {features}}}'
         return HttpResponse(body, content_type=GEOJSON)
 
+    def past(self, collection, rows, day, limit: int, offset: int) -> HttpResponse:
+        """Sites as they were that day: placed today (scope, territory, bbox), then
+        filtered on their state then, as the REST API's `as_of` does."""
+        params = self.request.query_params
+        place = {k: params[k] for k in ("territory", "in_bbox") if k in params}
+        try:
+            rows = collection.filter(
+                rows, QueryDict(urlencode(place)), _bbox(self.request)
+            )
+        except InvalidFilter as invalid:
+            raise ValidationError(invalid.errors) from invalid
+        placed = list(rows.select_related("commune").order_by("pk")[: AS_OF_LIMIT + 1])
+        if len(placed) > AS_OF_LIMIT:
+            raise ValidationError(
+                {
+                    "datetime": _(
+                        "Too many sites for a past date: narrow by territory or bbox."
+                    )
+                }
+            )
+        sites = past_states(placed, day, params)
+        head = {
+            "type": "FeatureCollection",
+            "numberMatched": len(sites),
+            "numberReturned": len(sites[offset : offset + limit]),
+            "links": self.page_links(collection, limit, offset, len(sites)),
+            "features": [
+                past_feature(collection, s) for s in sites[offset : offset + limit]
+            ],
+        }
+        if self.wants_html():
+            return self.respond(head, "items", collection=collection)
+        body = json.dumps(head, ensure_ascii=False, default=_iso)
+        return HttpResponse(body, content_type=GEOJSON)
+
     def page_links(self, collection, limit: int, offset: int, matched: int) -> list:
         params = {k: v for k, v in self.request.query_params.lists() if k != "f"}
         params.pop("offset", None)
@@ -205,6 +287,7 @@ class ItemsView(OgcView):
 
 
 class ItemView(OgcView):
+    @_doc("One feature")
     def get(self, request, collection_id: str, fid: str):
         collection, rows = self.collection(collection_id)
         if not fid.isdigit():
@@ -219,6 +302,48 @@ class ItemView(OgcView):
              "type": JSON, "title": str(collection.title)},
         ]  # fmt: skip
         return self.respond(feature, "item", GEOJSON, collection=collection)
+
+
+def past_feature(collection: Collection, site) -> dict:
+    properties = {}
+    for name, lookup in collection.properties.items():
+        value = site
+        for part in lookup.split("__"):
+            value = getattr(value, part, None)
+        properties[name] = value
+    point = site.point
+    return {
+        "type": "Feature",
+        "id": site.pk,
+        "geometry": {
+            "type": "Point",
+            "coordinates": [round(point.x, 6), round(point.y, 6)],
+        },
+        "properties": properties,
+    }
+
+
+def _iso(value):
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _day(request) -> datetime.date | None:
+    """An instant (a date, or a date-time whose day is taken); intervals are refused."""
+    value = request.query_params.get("datetime")
+    if not value:
+        return None
+    try:
+        if "/" in value:
+            raise ValueError(value)
+        return datetime.date.fromisoformat(value[:10])
+    except ValueError as exc:
+        raise ValidationError(
+            {
+                "datetime": _(
+                    "Use one date, YYYY-MM-DD: the sites as they were that day."
+                )
+            }
+        ) from exc
 
 
 def _paging(params) -> tuple[int, int]:

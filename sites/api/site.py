@@ -166,6 +166,7 @@ class SiteViewSet(viewsets.ModelViewSet):
         return Response(SiteSerializer(site).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
+        filters=True,
         parameters=[
             OpenApiParameter(
                 "format_type", str, enum=[*FORMATS], description=EXPORT_FORMATS_HELP

@@ -217,3 +217,31 @@ def test_owslib_reads_the_same_collections_and_ids_as_the_rest_api(
         assert has_next == (offset < matched)
     assert matched == len(api_ids(client))
     assert sorted(ids) == sorted(api_ids(client))
+
+
+@pytest.mark.django_db
+def test_datetime_gives_the_sites_as_they_were_that_day():
+    from sites.services import site as services
+
+    admin = user_with(Role.LOCAL_ADMIN, "92")
+    site = services.declare_site(
+        {
+            "point": point_in("92012"),
+            "people": 10,
+            "population_date": timezone.localdate(),
+        },
+        acting_user=admin,
+        confirm_nearby=True,
+    )
+    client = APIClient()
+    client.force_authenticate(admin)
+    today = timezone.localdate()
+    body = client.get(f"/ogc/collections/sites/items?datetime={today}").json()
+    assert [f["id"] for f in body["features"]] == [site.pk]
+    assert body["features"][0]["properties"]["people"] == 10
+    before = client.get("/ogc/collections/sites/items?datetime=2000-01-01").json()
+    assert before["numberMatched"] == 0
+    api = client.get(f"/api/v1/sites/?as_of={today}").json()
+    assert {f["id"] for f in api["features"]} == {site.pk}
+    bad = client.get("/ogc/collections/sites/items?datetime=2020-01-01/..")
+    assert bad.status_code == 400
