@@ -204,7 +204,7 @@ COLLECTIONS = [
         bbox_field="geom",
         geometry_type="multipolygon",
     ),
-    _territory_collection(Level.REGION, _("Régions")),
+    _territory_collection(Level.REGION, _("Regions")),
     _territory_collection(Level.DEPARTEMENT, _("Départements")),
     _territory_collection(Level.COMMUNE, _("Communes")),
     Collection(
