@@ -103,6 +103,8 @@ ROUTES = {
     "interventions/sites/<int:pk>/follow/": "reader (tests/interventions/test_digests)",
     "interventions/unsubscribe/<str:token>/": "public, signed token (tests/interventions/test_digests)",
     "api/docs/": "public",
+    "sites/exports/<int:pk>/": "the user who asked (tests/sites/test_export_formats)",
+    "sites/exports/<int:pk>/download/": "the user who asked (tests/sites/test_export_formats)",
     "ogc/": "public", "ogc/conformance": "public", "ogc/collections": "public (lists only what the user reads)",
     "ogc/collections/<slug:collection_id>": "sites, interventions: login; others public (tests/maps/test_ogc)",
     "ogc/collections/<slug:collection_id>/items": "matrix (sites, interventions: scoped; others public)",

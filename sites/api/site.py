@@ -2,6 +2,8 @@ import datetime
 
 from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -26,17 +28,16 @@ from sites.export import (
     AS_OF_LIMIT,
     CONTENT_TYPES,
     FORMATS,
-    add_procedures,
     csv_lines,
-    displayed,
     export_fields,
+    export_rows,
     geojson_chunks,
-    site_row,
     to_geojson,
     to_gpkg,
     to_xlsx,
 )
 from sites.history import as_of, past_states
+from sites.jobs import queue_export
 from sites.models import Site
 from sites.services import site as services
 
@@ -207,6 +208,8 @@ class SiteViewSet(viewsets.ModelViewSet):
         else:
             sites = past_states(self._placed_sites(request), day, request.query_params)
             matched = len(sites)
+        if kind in ("xlsx", "gpkg") and matched > limit and day is None:
+            return _queued(request, kind, matched)
         streams = kind in ("csv", "geojson") and matched > limit and day is None
         shown = (
             matched if streams or kind in ("csv", "geojson") else min(matched, limit)
@@ -229,7 +232,7 @@ class SiteViewSet(viewsets.ModelViewSet):
         )
         spreadsheet = kind in ("csv", "xlsx")
         if streams:
-            rows = _export_rows(
+            rows = export_rows(
                 sites.iterator(chunk_size=1000), fields, request.user, spreadsheet
             )
             chunks = (
@@ -239,7 +242,7 @@ class SiteViewSet(viewsets.ModelViewSet):
             )
             response = StreamingHttpResponse(chunks, content_type=CONTENT_TYPES[kind])
         else:
-            rows = list(_export_rows(sites, fields, request.user, spreadsheet))
+            rows = list(export_rows(sites, fields, request.user, spreadsheet))
             body = {
                 "csv": lambda: "".join(csv_lines(rows, fields, note)),
                 "xlsx": lambda: to_xlsx(rows, fields, note),
@@ -285,13 +288,30 @@ class SiteViewSet(viewsets.ModelViewSet):
         return Response(SiteSerializer(site).data)
 
 
-def _export_rows(sites, fields: list[str], user, spreadsheet: bool):
-    """Rows one site at a time (a streamed export never holds them all)."""
-    for site in sites:
-        row = site_row(site)
-        if "procedures" in fields:
-            add_procedures([row], [site], user)
-        yield displayed(site, row) if spreadsheet else row
+def _queued(request, kind: str, matched: int):
+    """A background job writes the file; the user follows it on a page (202)."""
+    export = queue_export(request.user, kind, request.query_params, matched)
+    record(
+        "sites.exported",
+        actor=request.user,
+        request=request,
+        rows=matched,
+        matched=matched,
+        format=kind,
+        queued=export.pk,
+    )
+    status_url = reverse("sites:export", args=[export.pk])
+    if "text/html" in request.headers.get("Accept", ""):
+        return redirect(status_url)
+    response = Response(
+        {
+            "detail": _("The file is being prepared: follow status_url."),
+            "status_url": request.build_absolute_uri(status_url),
+        },
+        status=status.HTTP_202_ACCEPTED,
+    )
+    response["Location"] = request.build_absolute_uri(status_url)
+    return response
 
 
 def _as_of_param(request) -> datetime.date | None:

@@ -117,18 +117,50 @@ def test_an_unknown_format_is_refused_not_answered_in_csv(sites):
     assert export(client_for(), format_type="shp").status_code == 400
 
 
-def test_large_exports_stream_or_say_they_are_capped(sites, settings):
+def test_large_csv_exports_stream_every_row(sites, settings):
     settings.EXPORT_SYNC_LIMIT = 2
-    client = client_for()
-    streamed = export(client, format_type="csv")
-    assert streamed.streaming
+    streamed = export(client_for(), format_type="csv")
+    assert streamed.streaming and streamed["X-Export-Matched"] == "4"
     body = b"".join(streamed.streaming_content).decode("utf-8-sig")
     assert len(list(csv.DictReader(io.StringIO(body)))) == len(sites)
-    capped = export(client, format_type="xlsx")
-    assert "2" in capped["X-Export-Capped"] and capped["X-Export-Matched"] == "4"
-    workbook = load_workbook(io.BytesIO(capped.content))
-    assert workbook.worksheets[0].max_row == 3  # header and two rows
-    assert "4" in workbook.worksheets[1]["A1"].value
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "gpkg"])
+def test_large_files_are_built_by_a_job_and_downloaded_by_the_user_who_asked(
+    kind, sites, settings, client, tmp_path
+):
+    from actors.mail import run_pending_jobs
+
+    settings.EXPORT_SYNC_LIMIT = 2
+    settings.PRIVATE_FILES_ROOT = tmp_path
+    user = user_with(Role.NATIONAL, "FR")
+    api = APIClient()
+    api.force_authenticate(user)
+    queued = api.get("/api/v1/sites/export/", {"format_type": kind, "kind": "land"})
+    assert queued.status_code == 202
+    status_url = queued.json()["status_url"]
+    client.force_login(user)
+    assert "Download" not in client.get(status_url).content.decode()
+    run_pending_jobs()
+    page = client.get(status_url)
+    assert page.context["export"].rows_done == 3
+    download = client.get(status_url + "download/")
+    assert download.status_code == 200
+    content = b"".join(download.streaming_content)
+    if kind == "xlsx":
+        rows = list(
+            load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True)
+        )
+        assert len(rows) == 4  # header and the three land sites
+    else:
+        (tmp_path / "read.gpkg").write_bytes(content)
+        layer = DataSource(str(tmp_path / "read.gpkg"))[0]
+        assert {int(f.get("id")) for f in layer} == {
+            s.pk for s in sites if s.kind == "land"
+        }
+    client.force_login(user_with(Role.NATIONAL, "FR"))
+    assert client.get(status_url).status_code == 404
+    assert client.get(status_url + "download/").status_code == 404
 
 
 def test_the_same_query_string_gives_the_same_ids_on_every_exit(sites, client):
