@@ -7,6 +7,8 @@ port=${QGIS_CHECK_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind((
 email=${QGIS_CHECK_EMAIL:-ministere@demo.terrain}
 password=${QGIS_CHECK_PASSWORD:-terrain-demo-2026}
 mkdir -p var
+# The API stays closed until the usage charter is accepted: the demo account accepts it.
+.venv/bin/python manage.py shell -v 0 -c "from django.conf import settings; from actors.models import User; User.objects.filter(email='$email').update(charter_version=settings.CHARTER_VERSION)"
 .venv/bin/python manage.py runserver --noreload "127.0.0.1:$port" >var/qgis-check-server.log 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT INT TERM
