@@ -145,9 +145,14 @@ def to_csv(rows: list[dict], fields: list[str]) -> str:
     return buffer.getvalue()
 
 
-def csv_lines(rows: Iterable[dict], fields: list[str], note: str = "") -> Iterator[str]:
+def csv_lines(
+    rows: Iterable[dict],
+    fields: list[str],
+    note: str = "",
+    names: dict[str, str] | None = None,
+) -> Iterator[str]:
     """UTF-8 with a byte-order mark (Excel), labelled headers, one line at a time."""
-    names = labels()
+    names = names or labels()
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -218,14 +223,16 @@ def to_xlsx(rows: Iterable[dict], fields: list[str], note: str = "") -> bytes:
     return buffer.getvalue()
 
 
-def to_gpkg(rows: Iterable[dict], fields: list[str], note: str = "") -> bytes:
+def to_gpkg(
+    rows: Iterable[dict], fields: list[str], note: str = "", layer: str = "sites"
+) -> bytes:
     """A GeoPackage written by GDAL's ogr2ogr from GeoJSON: integers stay integers
     and ISO dates become Date and DateTime fields (the GeoJSON driver detects them)."""
     with tempfile.TemporaryDirectory() as folder:
         source, target = Path(folder, "sites.geojson"), Path(folder, "sites.gpkg")
         with source.open("w", encoding="utf-8") as geojson:
             geojson.writelines(geojson_chunks(rows, fields))
-        command = ["ogr2ogr", "-f", "GPKG", str(target), str(source), "-nln", "sites"]
+        command = ["ogr2ogr", "-f", "GPKG", str(target), str(source), "-nln", layer]
         command += ["-a_srs", "EPSG:4326", "-lco", "FID=fid"]
         if note:
             command += ["-lco", f"DESCRIPTION={note}"]
@@ -240,3 +247,45 @@ def export_rows(sites: Iterable[Site], fields: list[str], user, spreadsheet: boo
         if "procedures" in fields:
             add_procedures([row], [site], user)
         yield displayed(site, row) if spreadsheet else row
+
+
+# Accessibility points: public information, the same writers.
+POINT_FIELDS = [
+    "id", "commune_code", "longitude", "latitude", "kind", "spaces", "length_m",
+    "width_m", "surface", "open_air", "address", "details", "domain",
+    "created_year", "status", "source", "source_id", "verified_at",
+]  # fmt: skip
+POINT_CHOICES = ("kind", "surface", "status", "source")
+
+
+def point_labels() -> dict[str, str]:
+    from sites.models import AccessibilityPoint
+
+    names = {
+        "id": "id",
+        "commune_code": _("commune code"),
+        "longitude": _("longitude"),
+        "latitude": _("latitude"),
+    }
+    for name in POINT_FIELDS[4:]:
+        names[name] = str(AccessibilityPoint._meta.get_field(name).verbose_name)
+    return names
+
+
+def point_row(point, spreadsheet: bool) -> dict:
+    row = {
+        "id": point.pk,
+        "commune_code": point.commune.code,
+        "longitude": round(point.point.x, 6),
+        "latitude": round(point.point.y, 6),
+    }
+    for name in POINT_FIELDS[4:]:
+        value = getattr(point, name)
+        if name in POINT_CHOICES and spreadsheet and value:
+            value = getattr(point, f"get_{name}_display")()
+        elif isinstance(value, datetime.datetime):
+            value = timezone.localtime(value).replace(tzinfo=None)
+        elif value is not None and name in ("length_m", "width_m"):
+            value = float(value)
+        row[name] = value
+    return row

@@ -103,6 +103,7 @@ ROUTES = {
     "interventions/sites/<int:pk>/follow/": "reader (tests/interventions/test_digests)",
     "interventions/unsubscribe/<str:token>/": "public, signed token (tests/interventions/test_digests)",
     "api/docs/": "public",
+    "api/v1/accessibility-points/export/": "public read, audited (tests/sites/test_export_formats)",
     "sites/exports/<int:pk>/": "the user who asked (tests/sites/test_export_formats)",
     "sites/exports/<int:pk>/download/": "the user who asked (tests/sites/test_export_formats)",
     "ogc/": "public", "ogc/conformance": "public", "ogc/collections": "public (lists only what the user reads)",

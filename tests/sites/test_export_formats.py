@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 import subprocess
 
 import pytest
@@ -181,3 +182,29 @@ def test_the_same_query_string_gives_the_same_ids_on_every_exit(sites, client):
     assert {f["id"] for f in items} == wanted
     exported = api.get(f"/api/v1/sites/export/?{query}&format_type=geojson").json()
     assert {f["id"] for f in exported["features"]} == wanted
+
+
+def test_accessibility_points_export_in_csv_geojson_and_geopackage(tmp_path, client):
+    from sites.models import AccessibilityPoint
+
+    made = [
+        AccessibilityPoint.objects.create(
+            point=point_in(code), commune=territory(code), address=address
+        )
+        for code, address in [("92012", "=1+1"), ("92040", "2 rue"), ("13055", "3 rue")]
+    ]
+    geojson = b"".join(
+        client.get(
+            "/api/v1/accessibility-points/export/?format_type=geojson&commune=92012"
+        ).streaming_content
+    )
+    assert [f["id"] for f in json.loads(geojson)["features"]] == [made[0].pk]
+    body = b"".join(
+        client.get("/api/v1/accessibility-points/export/").streaming_content
+    ).decode("utf-8-sig")
+    assert "'=1+1" in body and len(list(csv.DictReader(io.StringIO(body)))) == 3
+    gpkg = client.get("/api/v1/accessibility-points/export/?format_type=gpkg")
+    (tmp_path / "points.gpkg").write_bytes(gpkg.content)
+    layer = DataSource(str(tmp_path / "points.gpkg"))[0]
+    assert {int(f.get("id")) for f in layer} == {p.pk for p in made}
+    assert AuditEvent.objects.filter(action="accessibility.exported").count() == 3
