@@ -14,7 +14,7 @@ DEV_ENV = DATABASE_URL="$(DB_URL)" DEBUG=1
 PROD_ENV = DATABASE_URL="$(DB_URL)" DEBUG=0 ALLOWED_HOSTS=terrain.example.org \
 	SECRET_KEY="check-deploy-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=')"
 
-.PHONY: help run test setup system database venv vendor migrate data demo lint typecheck check pytest lock pii-eval
+.PHONY: help run test setup system database venv vendor migrate data demo lint typecheck check pytest lock pii-eval qgis-check
 
 help:
 	@echo "make run   set everything up and serve http://127.0.0.1:8000"
@@ -76,6 +76,13 @@ pytest: setup
 	$(DEV_ENV) $(PY) -m pytest -q
 
 test: lint typecheck check pytest
+
+# QGIS (Debian's python3-qgis, ~106 MiB, installed if missing) reads the OGC `sites`
+# collection with HTTP Basic; its feature count beside the API's. Not part of `make test`.
+qgis-check: demo
+	@dpkg -s python3-qgis >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-qgis; }
+	@$(DEV_ENV) deploy/qgis-check.sh
 
 # Recall and false positives of the personal-data guard on data/pii/corpus.jsonl.
 pii-eval: data

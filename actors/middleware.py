@@ -44,6 +44,7 @@ class CharterMiddleware:
         "/api/v1/auth/token",
         "/api/v1/me",
         "/api/schema/",
+        "/api/docs/",
     )
 
     def __init__(self, get_response):

@@ -55,4 +55,4 @@ class FeatureInput:
                 errors["geometry"] = [_("Must be a GeoJSON geometry object or null.")]
             if errors:
                 raise exceptions.ValidationError(errors)
-        return super().to_internal_value(data)
+        return super().to_internal_value(data)  # type: ignore[misc]  # a mixin

@@ -217,7 +217,7 @@ DEFAULT_FROM_EMAIL = os.environ.get(
 
 # Background jobs (mail first) run on PostgreSQL through procrastinate: see
 # actors/mail.py and `manage.py procrastinate worker`. Modules holding tasks:
-PROCRASTINATE_IMPORT_PATHS = ["actors.mail"]
+PROCRASTINATE_IMPORT_PATHS = ["actors.mail", "sites.jobs"]
 # Tests only (tests/conftest.py): run the worker in-process when a queued mail commits.
 MAIL_WORKER_ON_COMMIT = False
 
@@ -349,6 +349,15 @@ LOGGING = {
 # spatial reference. We only build SRS from integer EPSG codes and read local files
 # chosen by an operator, so the check's concern does not apply; revisit on GDAL 3.9+.
 SILENCED_SYSTEM_CHECKS = ["gis.W001", "axes.W006"]
+
+# Exports up to this many rows are answered at once; beyond, CSV and GeoJSON stream
+# and XLSX and GeoPackage hold this many rows and say so (header and file).
+EXPORT_SYNC_LIMIT = int(os.environ.get("EXPORT_SYNC_LIMIT", "5000"))
+# Files built by background jobs (large exports): never served as static or media,
+# only through a view that checks who asked.
+PRIVATE_FILES_ROOT = Path(
+    os.environ.get("PRIVATE_FILES_ROOT", BASE_DIR / "var" / "private")
+)
 
 # Declaring a site this close (metres) to an open one asks to confirm it is not a duplicate.
 SITE_DUPLICATE_METRES = 200

@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from actors import views as actor_views
-from maps.views import healthz, home
+from maps.views import api_docs, healthz, home
 from sites.urls import accessibility_patterns, report_patterns, site_patterns
 
 urlpatterns = [
@@ -21,6 +21,8 @@ urlpatterns = [
     path("api/v1/", include("actors.api.urls")),
     path("api/v1/", include("sites.api.urls")),
     path("tiles/", include("maps.urls")),
+    path("ogc/", include("maps.ogc.urls")),
     path("api/v1/", include("interventions.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", api_docs, name="api-docs"),
 ]

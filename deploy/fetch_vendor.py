@@ -31,6 +31,13 @@ PACKAGES = [
         "sha512-kWmj1pKM+MVdo/7Mg5zsB3YrGZvo/uIuiANV9MvWUFOG+Y2xAJzrteDhoIcCgTjHSSRJ36xdeGdIQVhuWjnCZw==",
         ["dist/Leaflet.VectorGrid.bundled.min.js", "README.md", "package.json"],
     ),
+    # The API documentation page (/api/docs/), served from our own static files.
+    (
+        "swagger-ui-dist",
+        "5.36.0",
+        "sha512-Lt6/Kb0gXmLdiabLhvso4VdJP9V7qJWB0zh0gzeXUV3+CMOTzMmvpJRSXN7EAjfwixwmoi9ezDbLHiexC7lA9A==",
+        ["swagger-ui-bundle.js", "swagger-ui.css", "LICENSE", "package.json"],
+    ),
 ]
 
 

@@ -105,3 +105,9 @@ def healthz(request: HttpRequest) -> HttpResponse:
             "database unavailable", status=503, content_type="text/plain"
         )
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+def api_docs(request: HttpRequest) -> HttpResponse:
+    """The OpenAPI document read through Swagger UI, from our own static files."""
+    return render(request, "maps/api_docs.html")

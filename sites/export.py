@@ -1,20 +1,40 @@
-"""Site exports (CSV, GeoJSON): the same scope as every exit, audited, no personal data.
+"""Site exports (CSV, XLSX, GeoJSON, GeoPackage): the same scope and filters as every
+exit, audited, no personal data.
 
-Procedures go only to local admins of each site's territory.
+Spreadsheets (CSV with a BOM so Excel reads the accents, XLSX with date cells) carry
+labels in the user's language and translated codes; GeoJSON and GeoPackage keep the
+API's field names and codes, for GIS tools. Procedures go only to local admins of
+each site's territory.
 """
 
 import csv
+import datetime
 import io
 import json
+import subprocess
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
 
 from actors.capabilities import SEE_PROCEDURES, can
+from actors.predicates import is_any_local_admin
 from sites.history import TRACKED_FIELDS
 from sites.models import Site
 
-# Rows in one export, and sites rebuilt at a past date in one request (each replays
-# its history): beyond, the user narrows by territory or bbox.
-EXPORT_LIMIT = 50_000
+# Sites rebuilt at a past date in one request (each replays its history): beyond,
+# the user narrows by territory or bbox.
 AS_OF_LIMIT = 5_000
+FORMATS = ("csv", "xlsx", "geojson", "gpkg")
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "geojson": "application/geo+json",
+    "gpkg": "application/geopackage+sqlite3",
+}
 
 EXPORT_FIELDS = [
     "id",
@@ -29,9 +49,31 @@ EXPORT_FIELDS = [
     for f in TRACKED_FIELDS
     if f.attname not in ("point", "footprint", "commune_id")
 ]
+CHOICE_FIELDS = {
+    f.attname for f in TRACKED_FIELDS if f.choices and f.attname in EXPORT_FIELDS
+}
+
+
+def labels() -> dict[str, str]:
+    """Column headers in the active language: the fields' verbose names."""
+    names = {
+        "id": "id",
+        "commune_code": _("commune code"),
+        "commune_name": _("commune"),
+        "longitude": _("longitude"),
+        "latitude": _("latitude"),
+        "version": _("version"),
+        "updated_at": str(Site._meta.get_field("updated_at").verbose_name),
+        "procedures": _("procedures"),
+    }
+    for name in EXPORT_FIELDS[7:]:
+        names[name] = str(Site._meta.get_field(name).verbose_name)
+    return names
 
 
 def site_row(site: Site) -> dict:
+    """Typed values (dates stay dates) under the API's field names, codes as codes."""
+    updated = site.updated_at
     row = {
         "id": site.pk,
         "commune_code": site.commune.code,
@@ -39,29 +81,44 @@ def site_row(site: Site) -> dict:
         "longitude": round(site.point.x, 6),
         "latitude": round(site.point.y, 6),
         "version": site.version,
-        "updated_at": site.updated_at.isoformat() if site.updated_at else "",
+        "updated_at": timezone.localtime(updated).replace(tzinfo=None)
+        if updated
+        else None,
     }
     for name in EXPORT_FIELDS[7:]:
-        value = getattr(site, name)
-        row[name] = value.isoformat() if hasattr(value, "isoformat") else value
+        row[name] = getattr(site, name)
     return row
 
 
-def with_procedures(rows: list[dict], sites: list[Site], user) -> list[str]:
-    """Add a procedures column when the user is local admin of at least one site."""
-    allowed = {s.pk for s in sites if can(user, SEE_PROCEDURES, s)}
-    if not allowed:
-        return EXPORT_FIELDS
-    procedures = {}
-    for site in sites:
-        if site.pk in allowed:
-            procedures[site.pk] = "; ".join(
+def displayed(site: Site, row: dict) -> dict:
+    """The row as a spreadsheet shows it: codes become their labels."""
+    shown = dict(row)
+    for name in CHOICE_FIELDS:
+        if row.get(name):
+            shown[name] = getattr(site, f"get_{name}_display")()
+    return shown
+
+
+def export_fields(user) -> list[str]:
+    """The procedures column for local admins; filled only where they are one."""
+    return [*EXPORT_FIELDS, "procedures"] if is_any_local_admin(user) else EXPORT_FIELDS
+
+
+def add_procedures(rows: list[dict], sites: list[Site], user) -> None:
+    for row, site in zip(rows, sites, strict=True):
+        if can(user, SEE_PROCEDURES, site):
+            row["procedures"] = "; ".join(
                 f"{p.get_kind_display()} {p.started_on or ''} {p.decision_on or ''} {p.summary}".strip()
                 for p in site.procedures.all()
             )
-    for row in rows:
-        row["procedures"] = procedures.get(row["id"], "")
-    return [*EXPORT_FIELDS, "procedures"]
+
+
+def with_procedures(rows: list[dict], sites: list[Site], user) -> list[str]:
+    """Add a procedures column when the user is local admin somewhere."""
+    fields = export_fields(user)
+    if "procedures" in fields:
+        add_procedures(rows, sites, user)
+    return fields
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -74,31 +131,161 @@ def spreadsheet_safe(value):
     return value
 
 
+def _cell(value):
+    if value is None:
+        return ""
+    return spreadsheet_safe(value)
+
+
 def to_csv(rows: list[dict], fields: list[str]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore")
     writer.writeheader()
-    writer.writerows({k: spreadsheet_safe(v) for k, v in row.items()} for row in rows)
+    writer.writerows({k: _cell(v) for k, v in row.items()} for row in rows)
     return buffer.getvalue()
 
 
-def to_geojson(rows: list[dict], fields: list[str]) -> str:
-    features = [
-        {
-            "type": "Feature",
-            "id": row["id"],
-            "geometry": {
-                "type": "Point",
-                "coordinates": [row["longitude"], row["latitude"]],
-            },
-            "properties": {
-                k: row.get(k) for k in fields if k not in ("longitude", "latitude")
-            },
-        }
-        for row in rows
-    ]
-    return json.dumps(
-        {"type": "FeatureCollection", "features": features},
-        ensure_ascii=False,
-        default=str,
-    )
+def csv_lines(
+    rows: Iterable[dict],
+    fields: list[str],
+    note: str = "",
+    names: dict[str, str] | None = None,
+) -> Iterator[str]:
+    """UTF-8 with a byte-order mark (Excel), labelled headers, one line at a time."""
+    names = names or labels()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def line(values) -> str:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(values)
+        return buffer.getvalue()
+
+    yield "\ufeff" + line([names[f] for f in fields])
+    for row in rows:
+        yield line([_cell(row.get(f)) for f in fields])
+    if note:
+        yield line([note])
+
+
+def _json_default(value):
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _feature(row: dict, fields: list[str]) -> dict:
+    return {
+        "type": "Feature",
+        "id": row["id"],
+        "geometry": {
+            "type": "Point",
+            "coordinates": [row["longitude"], row["latitude"]],
+        },
+        "properties": {
+            k: row.get(k) for k in fields if k not in ("longitude", "latitude")
+        },
+    }
+
+
+def geojson_chunks(
+    rows: Iterable[dict], fields: list[str], note: str = ""
+) -> Iterator[str]:
+    head = {"type": "FeatureCollection"}
+    if note:
+        head["note"] = note
+    yield json.dumps(head, ensure_ascii=False)[:-1] + ', "features": ['
+    for index, row in enumerate(rows):
+        text = json.dumps(
+            _feature(row, fields), ensure_ascii=False, default=_json_default
+        )
+        yield ("," if index else "") + text
+    yield "]}"
+
+
+def to_geojson(rows: list[dict], fields: list[str], note: str = "") -> str:
+    return "".join(geojson_chunks(rows, fields, note))
+
+
+def to_xlsx(rows: Iterable[dict], fields: list[str], note: str = "") -> bytes:
+    names = labels()
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Sites")[:31])
+    sheet.append([names[f] for f in fields])
+    for row in rows:
+        # openpyxl stores text starting with "=" as a formula: neutralised first.
+        sheet.append([spreadsheet_safe(row.get(f)) for f in fields])
+    if note:
+        workbook.create_sheet(_("Note")[:31]).append([note])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def to_gpkg(
+    rows: Iterable[dict], fields: list[str], note: str = "", layer: str = "sites"
+) -> bytes:
+    """A GeoPackage written by GDAL's ogr2ogr from GeoJSON: integers stay integers
+    and ISO dates become Date and DateTime fields (the GeoJSON driver detects them)."""
+    with tempfile.TemporaryDirectory() as folder:
+        source, target = Path(folder, "sites.geojson"), Path(folder, "sites.gpkg")
+        with source.open("w", encoding="utf-8") as geojson:
+            geojson.writelines(geojson_chunks(rows, fields))
+        command = ["ogr2ogr", "-f", "GPKG", str(target), str(source), "-nln", layer]
+        command += ["-a_srs", "EPSG:4326", "-lco", "FID=fid"]
+        if note:
+            command += ["-lco", f"DESCRIPTION={note}"]
+        subprocess.run(command, check=True, capture_output=True, timeout=600)  # noqa: S603 (fixed arguments)
+        return target.read_bytes()
+
+
+def export_rows(sites: Iterable[Site], fields: list[str], user, spreadsheet: bool):
+    """Rows one site at a time (a streamed export never holds them all)."""
+    for site in sites:
+        row = site_row(site)
+        if "procedures" in fields:
+            add_procedures([row], [site], user)
+        yield displayed(site, row) if spreadsheet else row
+
+
+# Accessibility points: public information, the same writers.
+POINT_FIELDS = [
+    "id", "commune_code", "longitude", "latitude", "kind", "spaces", "length_m",
+    "width_m", "surface", "open_air", "address", "details", "domain",
+    "created_year", "status", "source", "source_id", "verified_at",
+]  # fmt: skip
+POINT_CHOICES = ("kind", "surface", "status", "source")
+
+
+def point_labels() -> dict[str, str]:
+    from sites.models import AccessibilityPoint
+
+    names = {
+        "id": "id",
+        "commune_code": _("commune code"),
+        "longitude": _("longitude"),
+        "latitude": _("latitude"),
+    }
+    for name in POINT_FIELDS[4:]:
+        names[name] = str(AccessibilityPoint._meta.get_field(name).verbose_name)
+    return names
+
+
+def point_row(point, spreadsheet: bool) -> dict:
+    row = {
+        "id": point.pk,
+        "commune_code": point.commune.code,
+        "longitude": round(point.point.x, 6),
+        "latitude": round(point.point.y, 6),
+    }
+    for name in POINT_FIELDS[4:]:
+        value = getattr(point, name)
+        if name in POINT_CHOICES and spreadsheet and value:
+            value = getattr(point, f"get_{name}_display")()
+        elif isinstance(value, datetime.datetime):
+            value = timezone.localtime(value).replace(tzinfo=None)
+        elif value is not None and name in ("length_m", "width_m"):
+            value = float(value)
+        row[name] = value
+    return row

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from sites.views import accessibility, report, site
+from sites.views import accessibility, export, report, site
 
 site_patterns = [
     path("", site.site_list, name="list"),
@@ -12,6 +12,8 @@ site_patterns = [
     path("<int:pk>/close/", site.site_close, name="close"),
     path("<int:pk>/notes/", site.site_note, name="note"),
     path("<int:pk>/procedures/", site.site_procedure, name="procedure"),
+    path("exports/<int:pk>/", export.export_status, name="export"),
+    path("exports/<int:pk>/download/", export.export_download, name="export-download"),
 ]
 
 report_patterns = [

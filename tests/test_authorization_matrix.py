@@ -102,6 +102,14 @@ ROUTES = {
     "interventions/sites/<int:pk>/presence/": "contributor (tests/interventions/test_pages)",
     "interventions/sites/<int:pk>/follow/": "reader (tests/interventions/test_digests)",
     "interventions/unsubscribe/<str:token>/": "public, signed token (tests/interventions/test_digests)",
+    "api/docs/": "public",
+    "api/v1/accessibility-points/export/": "public read, audited (tests/sites/test_export_formats)",
+    "sites/exports/<int:pk>/": "the user who asked (tests/sites/test_export_formats)",
+    "sites/exports/<int:pk>/download/": "the user who asked (tests/sites/test_export_formats)",
+    "ogc/": "public", "ogc/conformance": "public", "ogc/collections": "public (lists only what the user reads)",
+    "ogc/collections/<slug:collection_id>": "sites, interventions: login; others public (tests/maps/test_ogc)",
+    "ogc/collections/<slug:collection_id>/items": "matrix (sites, interventions: scoped; others public)",
+    "ogc/collections/<slug:collection_id>/items/<str:fid>": "matrix (sites, interventions: scoped; others public)",
 }  # fmt: skip
 
 
@@ -336,4 +344,30 @@ def test_intervention_api_holds_exactly_the_interventions_in_scope(role, interve
         assert response.status_code in (401, 403)
         return
     ids = {row["id"] for row in response.json()["results"]}
+    assert ids == {interventions[p].pk for p in READS[role]}
+
+
+@pytest.mark.parametrize("role", list(READS))
+def test_ogc_site_items_hold_exactly_the_sites_in_reading_scope(role, sites):
+    client = client_for(role)
+    response = client.get("/ogc/collections/sites/items")
+    if role == "anonymous":
+        assert response.status_code == 401
+        return
+    ids = {feature["id"] for feature in response.json()["features"]}
+    assert ids == {sites[p].pk for p in READS[role]}
+    for position, site in sites.items():
+        item = client.get(f"/ogc/collections/sites/items/{site.pk}")
+        assert item.status_code == (200 if position in READS[role] else 404)
+
+
+@pytest.mark.parametrize("role", list(READS))
+def test_ogc_intervention_items_hold_exactly_the_interventions_in_scope(
+    role, interventions
+):
+    response = client_for(role).get("/ogc/collections/interventions/items")
+    if role == "anonymous":
+        assert response.status_code == 401
+        return
+    ids = {feature["id"] for feature in response.json()["features"]}
     assert ids == {interventions[p].pk for p in READS[role]}

@@ -240,6 +240,13 @@ EXITS = {
         lambda r: len(r.json()),
     ),
     "api me": Exit("/api/v1/me", make_own_grants, lambda r: len(r.json()["grants"])),
+    "ogc sites items": Exit("/ogc/collections/sites/items", make_sites, features),
+    "ogc accessibility items": Exit(
+        "/ogc/collections/accessibility-points/items", make_points, features
+    ),
+    "ogc interventions items": Exit(
+        "/ogc/collections/interventions/items", make_interventions, features
+    ),
 }
 
 

@@ -1,4 +1,9 @@
+from django.conf import settings
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
@@ -14,8 +19,18 @@ from rest_framework_gis.pagination import GeoJsonPagination
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from actors.api.permissions import Can
+from actors.audit import record
 from actors.capabilities import VERIFY_POINT
 from config.api import FeatureInput
+from sites.export import (
+    CONTENT_TYPES,
+    POINT_FIELDS,
+    csv_lines,
+    geojson_chunks,
+    point_labels,
+    point_row,
+    to_gpkg,
+)
 from sites.models import AccessibilityPoint, ParkingRules, PointStatus, RestrictedZone
 from sites.services.accessibility import report_point, set_point_status
 from territory.models import Territory
@@ -68,6 +83,59 @@ class AccessibilityPointViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelV
             .select_related("commune")
             .order_by("pk")
         )
+
+    @extend_schema(
+        filters=True,
+        parameters=[
+            OpenApiParameter("format_type", str, enum=["csv", "geojson", "gpkg"]),
+            OpenApiParameter("in_bbox", str, description="minLon,minLat,maxLon,maxLat"),
+        ],
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, "application/geo+json"): OpenApiTypes.OBJECT,
+            (200, CONTENT_TYPES["gpkg"]): OpenApiTypes.BINARY,
+            400: OpenApiTypes.OBJECT,
+        },
+    )
+    @action(detail=False, url_path="export", pagination_class=None)
+    def export(self, request):
+        """The readable points with the list's filters; CSV and GeoJSON stream, a
+        GeoPackage holds at most EXPORT_SYNC_LIMIT points and says so; audited."""
+        kind = request.query_params.get("format_type") or "csv"
+        if kind not in ("csv", "geojson", "gpkg"):
+            raise serializers.ValidationError(
+                {"format_type": _("Use csv, geojson or gpkg.")}
+            )
+        points = self.filter_queryset(self.get_queryset())
+        matched = points.count()
+        shown, note = matched, ""
+        if kind == "gpkg" and matched > settings.EXPORT_SYNC_LIMIT:
+            shown = settings.EXPORT_SYNC_LIMIT
+            note = _(
+                "Only the first %(shown)s of %(matched)s points are in this file: "
+                "narrow the filters, or export as CSV or GeoJSON."
+            ) % {"shown": shown, "matched": matched}
+            points = points[:shown]
+        record("accessibility.exported", actor=request.user, request=request,
+               rows=shown, matched=matched, format=kind)  # fmt: skip
+        rows = (point_row(p, kind == "csv") for p in points.iterator(chunk_size=1000))
+        if kind == "gpkg":
+            body = to_gpkg(rows, POINT_FIELDS, note, layer="accessibility_points")
+            response = HttpResponse(body, content_type=CONTENT_TYPES[kind])
+        else:
+            chunks = (
+                csv_lines(rows, POINT_FIELDS, names=point_labels())
+                if kind == "csv"
+                else geojson_chunks(rows, POINT_FIELDS)
+            )
+            response = StreamingHttpResponse(chunks, content_type=CONTENT_TYPES[kind])
+        response["Content-Disposition"] = (
+            f'attachment; filename="accessibility-points.{kind}"'
+        )
+        response["X-Export-Matched"] = str(matched)
+        if note:
+            response["X-Export-Capped"] = note
+        return response
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

@@ -1,6 +1,9 @@
 import datetime
 
-from django.http import HttpResponse
+from django.conf import settings
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -11,7 +14,6 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework_gis.filters import InBBoxFilter
 from rest_framework_gis.pagination import GeoJsonPagination
 
 from actors.api.permissions import Can
@@ -24,15 +26,24 @@ from sites.api.serializers import (
 )
 from sites.export import (
     AS_OF_LIMIT,
-    EXPORT_LIMIT,
-    site_row,
-    to_csv,
+    CONTENT_TYPES,
+    FORMATS,
+    csv_lines,
+    export_fields,
+    export_rows,
+    geojson_chunks,
     to_geojson,
-    with_procedures,
+    to_gpkg,
+    to_xlsx,
 )
 from sites.history import as_of, past_states
+from sites.jobs import queue_export
 from sites.models import Site
 from sites.services import site as services
+
+EXPORT_FORMATS_HELP = (
+    "csv (UTF-8 with BOM, labels in your language), xlsx, geojson, gpkg (GeoPackage)"
+)
 
 
 class SitePagination(GeoJsonPagination):
@@ -46,9 +57,8 @@ class SiteViewSet(viewsets.ModelViewSet):
 
     permission_classes = [IsAuthenticated]
     pagination_class = SitePagination
-    filter_backends = [DjangoFilterBackend, InBBoxFilter]
+    filter_backends = [DjangoFilterBackend]
     filterset_class = SiteFilter
-    bbox_filter_field = "point"
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
@@ -98,13 +108,12 @@ class SiteViewSet(viewsets.ModelViewSet):
 
     def _placed_sites(self, request) -> "list[Site]":  # quoted: `list` is a method here
         """Visible sites narrowed by place only (territory, bbox), for a past date."""
-        place = (
-            {"territory": request.query_params["territory"]}
-            if "territory" in request.query_params
-            else {}
-        )
+        place = {
+            name: request.query_params[name]
+            for name in ("territory", "in_bbox")
+            if name in request.query_params
+        }
         sites = SiteFilter(data=place, queryset=self.get_queryset(), request=request).qs
-        sites = InBBoxFilter().filter_queryset(request, sites, self)
         sites = list(
             sites.prefetch_related("procedures").order_by("pk")[: AS_OF_LIMIT + 1]
         )
@@ -158,48 +167,94 @@ class SiteViewSet(viewsets.ModelViewSet):
         return Response(SiteSerializer(site).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
+        filters=True,
         parameters=[
-            OpenApiParameter("format_type", str, enum=["csv", "geojson"]),
-            OpenApiParameter("as_of", str),
+            OpenApiParameter(
+                "format_type", str, enum=[*FORMATS], description=EXPORT_FORMATS_HELP
+            ),
+            OpenApiParameter(
+                "as_of", str, description="YYYY-MM-DD: state at that date"
+            ),
         ],
         responses={
             (200, "text/csv"): OpenApiTypes.STR,
+            (200, CONTENT_TYPES["xlsx"]): OpenApiTypes.BINARY,
             (200, "application/geo+json"): OpenApiTypes.OBJECT,
+            (200, CONTENT_TYPES["gpkg"]): OpenApiTypes.BINARY,
+            400: OpenApiTypes.OBJECT,
+            401: OpenApiTypes.OBJECT,
         },
     )
     @action(detail=False, url_path="export")
     def export(self, request, *args, **kwargs):
-        """CSV or GeoJSON of the visible sites (filters and as_of apply); audited."""
+        """The visible sites with the list's filters (and as_of), in one format; audited.
+
+        Beyond `EXPORT_SYNC_LIMIT` rows CSV and GeoJSON stream; XLSX and GeoPackage
+        hold the first rows and say so (header `X-Export-Capped`, and in the file).
+        """
+        kind = request.query_params.get("format_type") or "csv"
+        if kind not in FORMATS:
+            raise ValidationError({"format_type": _("Use csv, xlsx, geojson or gpkg.")})
         day = _as_of_param(request)
+        fields = export_fields(request.user)
+        limit = settings.EXPORT_SYNC_LIMIT
         if day is None:
-            queryset = self.filter_queryset(self.get_queryset()).prefetch_related(
-                "procedures"
+            sites = (
+                self.filter_queryset(self.get_queryset())
+                .prefetch_related("procedures")
+                .order_by("pk")
             )
-            sites = list(queryset.order_by("pk")[:EXPORT_LIMIT])
+            matched = sites.count()
         else:
             sites = past_states(self._placed_sites(request), day, request.query_params)
-        rows = [site_row(s) for s in sites]
-        fields = with_procedures(rows, sites, request.user)
-        kind = (
-            "geojson" if request.query_params.get("format_type") == "geojson" else "csv"
+            matched = len(sites)
+        if kind in ("xlsx", "gpkg") and matched > limit and day is None:
+            return _queued(request, kind, matched)
+        streams = kind in ("csv", "geojson") and matched > limit and day is None
+        shown = (
+            matched if streams or kind in ("csv", "geojson") else min(matched, limit)
         )
+        note = ""
+        if shown < matched:
+            note = _(
+                "Only the first %(shown)s of %(matched)s sites are in this file: "
+                "narrow the filters, or export as CSV or GeoJSON."
+            ) % {"shown": shown, "matched": matched}
+            sites = sites[:shown]
         record(
             "sites.exported",
             actor=request.user,
             request=request,
-            rows=len(rows),
+            rows=shown,
+            matched=matched,
             format=kind,
             as_of=day or "",
         )
-        if kind == "geojson":
-            response = HttpResponse(
-                to_geojson(rows, fields), content_type="application/geo+json"
+        spreadsheet = kind in ("csv", "xlsx")
+        if streams:
+            rows = export_rows(
+                sites.iterator(chunk_size=1000), fields, request.user, spreadsheet
             )
+            chunks = (
+                csv_lines(rows, fields)
+                if kind == "csv"
+                else geojson_chunks(rows, fields)
+            )
+            response = StreamingHttpResponse(chunks, content_type=CONTENT_TYPES[kind])
         else:
-            response = HttpResponse(
-                to_csv(rows, fields), content_type="text/csv; charset=utf-8"
-            )
+            rows = list(export_rows(sites, fields, request.user, spreadsheet))
+            body = {
+                "csv": lambda: "".join(csv_lines(rows, fields, note)),
+                "xlsx": lambda: to_xlsx(rows, fields, note),
+                "geojson": lambda: to_geojson(rows, fields, note),
+                "gpkg": lambda: to_gpkg(rows, fields, note),
+            }[kind]()
+            response = HttpResponse(body, content_type=CONTENT_TYPES[kind])
         response["Content-Disposition"] = f'attachment; filename="sites.{kind}"'
+        response["X-Export-Rows"] = str(shown)
+        response["X-Export-Matched"] = str(matched)
+        if note:
+            response["X-Export-Capped"] = note
         return response
 
     def partial_update(self, request, *args, **kwargs):
@@ -231,6 +286,32 @@ class SiteViewSet(viewsets.ModelViewSet):
                 status=status.HTTP_409_CONFLICT,
             )
         return Response(SiteSerializer(site).data)
+
+
+def _queued(request, kind: str, matched: int):
+    """A background job writes the file; the user follows it on a page (202)."""
+    export = queue_export(request.user, kind, request.query_params, matched)
+    record(
+        "sites.exported",
+        actor=request.user,
+        request=request,
+        rows=matched,
+        matched=matched,
+        format=kind,
+        queued=export.pk,
+    )
+    status_url = reverse("sites:export", args=[export.pk])
+    if "text/html" in request.headers.get("Accept", ""):
+        return redirect(status_url)
+    response = Response(
+        {
+            "detail": _("The file is being prepared: follow status_url."),
+            "status_url": request.build_absolute_uri(status_url),
+        },
+        status=status.HTTP_202_ACCEPTED,
+    )
+    response["Location"] = request.build_absolute_uri(status_url)
+    return response
 
 
 def _as_of_param(request) -> datetime.date | None:

@@ -6,6 +6,7 @@ from sites.models.accessibility import (
     PointStatus,
     RestrictedZone,
 )
+from sites.models.export import ExportStatus, SiteExport
 from sites.models.report import (
     PublicReport,
     ReportContact,
@@ -25,6 +26,7 @@ from sites.models.site import (
 __all__ = [
     "AccessibilityKind",
     "AccessibilityPoint",
+    "ExportStatus",
     "ParkingRules",
     "PointSource",
     "PointStatus",
@@ -35,6 +37,7 @@ __all__ = [
     "ReportStatus",
     "LandOwnerType",
     "Site",
+    "SiteExport",
     "SiteKind",
     "SiteNote",
     "SiteProcedure",

@@ -3,7 +3,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -51,6 +51,14 @@ def site_list(request: HttpRequest) -> HttpResponse:
     context = {
         "sites": rows,
         "as_of": day,
+        # The list's own query string, so its export links export what it shows.
+        "export_query": _export_query(request.GET),
+        "export_formats": [
+            ("csv", "CSV"),
+            ("xlsx", "XLSX"),
+            ("geojson", "GeoJSON"),
+            ("gpkg", "GeoPackage"),
+        ],
         "statuses": SiteStatus.choices,
         "kinds": SiteKind.choices,
         "conditions": ConditionStatus.choices,
@@ -66,16 +74,26 @@ def site_list(request: HttpRequest) -> HttpResponse:
     return render(request, "sites/site_list.html", context)
 
 
-def _known_filters(params) -> dict:
-    """Filters with a valid value only: a stale link narrows nothing rather than all."""
-    valid = {
-        "status": SiteStatus.values,
-        "kind": SiteKind.values,
-        "water_status": ConditionStatus.values,
-        "toilets_status": ConditionStatus.values,
-        "electricity_status": ConditionStatus.values,
-    }
-    return {k: params[k] for k, values in valid.items() if params.get(k) in values}
+def _export_query(params) -> str:
+    """The filters the list applied (and its date), without the form's empty ones."""
+    query = _known_filters(params)
+    if params.get("as_of"):
+        query["as_of"] = params["as_of"]
+    return query.urlencode()
+
+
+def _known_filters(params) -> QueryDict:
+    """The query string for SiteFilter, less empty and invalid values: a stale link
+    narrows nothing rather than everything ("all" in the form sends `status=`)."""
+    data = QueryDict(mutable=True)
+    for name, values in params.lists():
+        if name in SiteFilter.base_filters and any(values):
+            data.setlist(name, [v for v in values if v])
+    filterset = SiteFilter(data, queryset=Site.objects.none())
+    if not filterset.is_valid():
+        for name in filterset.errors:
+            data.pop(name, None)
+    return data
 
 
 @login_required

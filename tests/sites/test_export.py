@@ -38,23 +38,23 @@ def sites():
 def export(user, **params):
     api = APIClient()
     api.force_authenticate(user)
-    return api.get("/api/v1/sites/export/", params)
+    return api.get("/api/v1/sites/export/", params, HTTP_ACCEPT_LANGUAGE="en")
 
 
 def test_a_contributor_export_holds_visible_sites_without_procedures(sites):
     response = export(user_with(Role.CONTRIBUTOR, "92012"))
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert {int(r["id"]) for r in rows} == {
         s.pk for s in sites
     }  # reading covers the département
     assert "procedures" not in rows[0]
-    assert "Référé" not in response.content.decode()
+    assert "Référé" not in response.content.decode("utf-8-sig")
     assert AuditEvent.objects.filter(action="sites.exported").exists()
 
 
 def test_a_local_admin_export_includes_procedures_and_geojson(sites):
     admin = user_with(Role.LOCAL_ADMIN, "92")
-    rows = list(csv.DictReader(io.StringIO(export(admin).content.decode())))
+    rows = list(csv.DictReader(io.StringIO(export(admin).content.decode("utf-8-sig"))))
     assert "Référé expulsion" in next(
         r["procedures"] for r in rows if int(r["id"]) == sites[0].pk
     )

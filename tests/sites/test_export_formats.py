@@ -1,0 +1,210 @@
+"""Site exports in every format: what the user sees, with the list's filters."""
+
+import csv
+import io
+import json
+import subprocess
+
+import pytest
+from django.contrib.gis.gdal import DataSource
+from django.utils import timezone
+from openpyxl import load_workbook
+from rest_framework.test import APIClient
+
+from actors.models import AuditEvent
+from actors.roles import Role
+from sites.models import Site
+from tests.factories import point_in, territory, user_with
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate()
+
+
+@pytest.fixture
+def sites():
+    made = []
+    for i, (code, kind) in enumerate(
+        [("92012", "land"), ("92012", "building"), ("92040", "land"), ("13055", "land")]
+    ):
+        made.append(
+            Site.objects.create(
+                point=point_in(code),
+                commune=territory(code),
+                name=f"S{i}",
+                kind=kind,
+                people=10 + i,
+                declared_on=TODAY,
+            )  # fmt: skip
+        )
+    return made
+
+
+def client_for(role=Role.NATIONAL, code="FR") -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user_with(role, code))
+    return client
+
+
+def export(client, language="en", **params):
+    return client.get("/api/v1/sites/export/", params, HTTP_ACCEPT_LANGUAGE=language)
+
+
+def test_a_geopackage_read_back_with_gdal_gives_the_same_ids_and_points(
+    sites, tmp_path
+):
+    response = export(client_for(), format_type="gpkg")
+    assert response["Content-Type"] == "application/geopackage+sqlite3"
+    path = tmp_path / "sites.gpkg"
+    path.write_bytes(response.content)
+    layer = DataSource(str(path))[0]
+    read = {int(f.get("id")): f.geom.clone() for f in layer}
+    assert set(read) == {s.pk for s in sites}
+    for site in sites:
+        assert read[site.pk].x == pytest.approx(site.point.x, abs=1e-6)
+        assert read[site.pk].y == pytest.approx(site.point.y, abs=1e-6)
+    info = subprocess.run(
+        ["ogrinfo", "-so", str(path), "sites"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "people: Integer" in info and "declared_on: Date" in info
+
+
+def test_an_xlsx_has_french_headers_and_date_cells(sites):
+    response = export(client_for(), language="fr", format_type="xlsx")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    headers = rows[0]
+    assert "date de signalement" in headers and "commune" in headers
+    assert "declared_on" not in headers and "declared on" not in headers
+    assert rows[1][headers.index("date de signalement")].date() == TODAY
+    kinds = {row[headers.index("type")] for row in rows[1:]}
+    assert kinds == {"terrain", "bâtiment / squat"}
+
+
+def test_a_csv_has_a_bom_labels_and_translated_codes(sites):
+    response = export(client_for(), language="en", format_type="csv")
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert {int(r["id"]) for r in rows} == {s.pk for s in sites}
+    by_id = {int(r["id"]): r for r in rows}
+    assert by_id[sites[1].pk]["kind"] == "building / squat"
+
+
+def test_a_csv_cell_starting_with_a_formula_is_neutralised(sites):
+    Site.objects.filter(pk=sites[0].pk).update(name='=HYPERLINK("http://x","y")')
+    body = export(client_for(), format_type="csv").content.decode("utf-8-sig")
+    assert "'=HYPERLINK(" in body
+    assert ",=HYPERLINK(" not in body and '"=HYPERLINK(' not in body
+
+
+def test_the_filters_of_the_list_apply_to_every_format(sites):
+    client = client_for()
+    wanted = {
+        s.pk for s in sites if s.kind == "land" and s.commune.code.startswith("92")
+    }
+    params = {"kind": "land", "territory": "92"}
+    geojson = export(client, format_type="geojson", **params).json()
+    assert {f["id"] for f in geojson["features"]} == wanted
+    rows = csv.DictReader(
+        io.StringIO(export(client, **params).content.decode("utf-8-sig"))
+    )
+    assert {int(r["id"]) for r in rows} == wanted
+    assert AuditEvent.objects.filter(action="sites.exported").count() == 2
+
+
+def test_an_unknown_format_is_refused_not_answered_in_csv(sites):
+    assert export(client_for(), format_type="shp").status_code == 400
+
+
+def test_large_csv_exports_stream_every_row(sites, settings):
+    settings.EXPORT_SYNC_LIMIT = 2
+    streamed = export(client_for(), format_type="csv")
+    assert streamed.streaming and streamed["X-Export-Matched"] == "4"
+    body = b"".join(streamed.streaming_content).decode("utf-8-sig")
+    assert len(list(csv.DictReader(io.StringIO(body)))) == len(sites)
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "gpkg"])
+def test_large_files_are_built_by_a_job_and_downloaded_by_the_user_who_asked(
+    kind, sites, settings, client, tmp_path
+):
+    from actors.mail import run_pending_jobs
+
+    settings.EXPORT_SYNC_LIMIT = 2
+    settings.PRIVATE_FILES_ROOT = tmp_path
+    user = user_with(Role.NATIONAL, "FR")
+    api = APIClient()
+    api.force_authenticate(user)
+    queued = api.get("/api/v1/sites/export/", {"format_type": kind, "kind": "land"})
+    assert queued.status_code == 202
+    status_url = queued.json()["status_url"]
+    client.force_login(user)
+    assert "Download" not in client.get(status_url).content.decode()
+    run_pending_jobs()
+    page = client.get(status_url)
+    assert page.context["export"].rows_done == 3
+    download = client.get(status_url + "download/")
+    assert download.status_code == 200
+    content = b"".join(download.streaming_content)
+    if kind == "xlsx":
+        rows = list(
+            load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True)
+        )
+        assert len(rows) == 4  # header and the three land sites
+    else:
+        (tmp_path / "read.gpkg").write_bytes(content)
+        layer = DataSource(str(tmp_path / "read.gpkg"))[0]
+        assert {int(f.get("id")) for f in layer} == {
+            s.pk for s in sites if s.kind == "land"
+        }
+    client.force_login(user_with(Role.NATIONAL, "FR"))
+    assert client.get(status_url).status_code == 404
+    assert client.get(status_url + "download/").status_code == 404
+
+
+def test_the_same_query_string_gives_the_same_ids_on_every_exit(sites, client):
+    """The list page, the API, OGC items and the export read one filter definition."""
+    user = user_with(Role.NATIONAL, "FR")
+    Site.objects.filter(pk=sites[1].pk).update(status="resorbed")
+    query = "status=open&kind=land&kind=building&territory=92"
+    wanted = {s.pk for s in sites[:3] if s.pk != sites[1].pk}
+    client.force_login(user)
+    page = client.get(f"/sites/?{query}&water_status=")  # the form's "all"
+    assert {site.pk for site in page.context["sites"]} == wanted
+    assert f"{query.replace('&', '&amp;')}&amp;format_type=csv" in page.content.decode()
+    api = APIClient()
+    api.force_authenticate(user)
+    listed = api.get(f"/api/v1/sites/?{query}").json()["features"]
+    assert {f["id"] for f in listed} == wanted
+    items = api.get(f"/ogc/collections/sites/items?{query}").json()["features"]
+    assert {f["id"] for f in items} == wanted
+    exported = api.get(f"/api/v1/sites/export/?{query}&format_type=geojson").json()
+    assert {f["id"] for f in exported["features"]} == wanted
+
+
+def test_accessibility_points_export_in_csv_geojson_and_geopackage(tmp_path, client):
+    from sites.models import AccessibilityPoint
+
+    made = [
+        AccessibilityPoint.objects.create(
+            point=point_in(code), commune=territory(code), address=address
+        )
+        for code, address in [("92012", "=1+1"), ("92040", "2 rue"), ("13055", "3 rue")]
+    ]
+    geojson = b"".join(
+        client.get(
+            "/api/v1/accessibility-points/export/?format_type=geojson&commune=92012"
+        ).streaming_content
+    )
+    assert [f["id"] for f in json.loads(geojson)["features"]] == [made[0].pk]
+    body = b"".join(
+        client.get("/api/v1/accessibility-points/export/").streaming_content
+    ).decode("utf-8-sig")
+    assert "'=1+1" in body and len(list(csv.DictReader(io.StringIO(body)))) == 3
+    gpkg = client.get("/api/v1/accessibility-points/export/?format_type=gpkg")
+    (tmp_path / "points.gpkg").write_bytes(gpkg.content)
+    layer = DataSource(str(tmp_path / "points.gpkg"))[0]
+    assert {int(f.get("id")) for f in layer} == {p.pk for p in made}
+    assert AuditEvent.objects.filter(action="accessibility.exported").count() == 3
