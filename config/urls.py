@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from actors import views as actor_views
+from maps.indicators.urls import dashboard_patterns, public_patterns
 from maps.views import healthz, home
 from sites.urls import accessibility_patterns, report_patterns, site_patterns
 
@@ -22,5 +23,7 @@ urlpatterns = [
     path("api/v1/", include("sites.api.urls")),
     path("tiles/", include("maps.urls")),
     path("api/v1/", include("interventions.api.urls")),
+    path("indicators/", include((dashboard_patterns, "indicators"))),
+    path("public/", include((public_patterns, "public"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]
