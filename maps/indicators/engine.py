@@ -228,8 +228,8 @@ def funding(scoped: QuerySet) -> list[dict]:
     return [
         {
             "year": r["year"],
-            "planned": float(r["planned"] or 0),
-            "spent": float(r["spent"] or 0),
+            "planned": round(r["planned"] or 0),
+            "spent": round(r["spent"] or 0),
         }
         for r in rows
     ]

@@ -5,6 +5,7 @@ import csv
 import datetime
 import io
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -92,6 +93,10 @@ def dashboard(request: HttpRequest, level: str, code: str) -> HttpResponse:
             "level": CHILD_LEVEL[territory.level],
             "label": str(MAP_INDICATORS[chosen]),
             "values": {row["code"]: row[chosen] for row in children.rows},
+            # Régions include overseas: open on metropolitan France, as the home map.
+            "bbox": list(settings.MAP_DEFAULT_BBOX)
+            if territory.level == Level.NATION
+            else None,
             "dashboardUrl": reverse(
                 "indicators:dashboard", args=[CHILD_LEVEL[territory.level], "CODE"]
             ),
@@ -193,6 +198,7 @@ def public_index(request: HttpRequest) -> HttpResponse:
             r["code"]: r["people"] for r in rows if r["level"] == Level.DEPARTEMENT
         },
         "suppressedLabel": _("not published"),
+        "bbox": list(settings.MAP_DEFAULT_BBOX),
     }
     return render(
         request,

@@ -59,7 +59,12 @@
         if (data.dashboardUrl) shape.on("click", () => { window.location = data.dashboardUrl.replace("CODE", feature.properties.code); });
       },
     }).addTo(map);
-    if (layer.getLayers().length) map.fitBounds(layer.getBounds());
+    if (data.bbox) {
+      const [west, south, east, north] = data.bbox;
+      map.fitBounds([[south, west], [north, east]]);
+    } else if (layer.getLayers().length) {
+      map.fitBounds(layer.getBounds());
+    }
     target.dataset.features = String(layer.getLayers().length);
   }
 
