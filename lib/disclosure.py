@@ -127,8 +127,8 @@ def recoverable(
 ) -> list[Hashable]:
     """Hidden cells that the published members of the equations determine exactly.
 
-    Unknowns are the hidden cells; a hidden cell is determined when the null space of
-    the equations restricted to the unknowns is zero on it.
+    Unknowns are the hidden cells; a hidden cell is determined when its unit vector
+    lies in the row space of the equations restricted to the unknowns.
     """
     if not hidden:
         return []
@@ -144,13 +144,12 @@ def recoverable(
     if not rows:
         return []
     matrix = np.array(rows)
-    _, singular, vt = np.linalg.svd(matrix)
-    rank = int((singular > 1e-9).sum())
-    null_space = vt[rank:]
-    weight = (
-        np.abs(null_space).sum(axis=0) if len(null_space) else np.zeros(len(hidden))
-    )
-    return [key for key, i in index.items() if weight[i] < 1e-9]
+    # e_i lies in the row space (the cell is a combination of the equations) when its
+    # projection on an orthonormal basis of that space keeps its whole length.
+    _, singular, vt = np.linalg.svd(matrix, full_matrices=False)
+    basis = vt[singular > 1e-9 * max(singular.max(), 1)]
+    weight = 1 - (basis**2).sum(axis=0)
+    return [key for key, i in index.items() if weight[i] < 1e-7]
 
 
 def _suppress_recoverable(cells, equations, status) -> bool:

@@ -102,6 +102,14 @@ ROUTES = {
     "interventions/sites/<int:pk>/presence/": "contributor (tests/interventions/test_pages)",
     "interventions/sites/<int:pk>/follow/": "reader (tests/interventions/test_digests)",
     "interventions/unsubscribe/<str:token>/": "public, signed token (tests/interventions/test_digests)",
+    "indicators/": "login, redirects inside the reading scope (tests/maps/test_indicators)",
+    "indicators/<slug:level>/<str:code>/": "login (scoped: 404 outside the reading scope, tests/maps/test_indicators)",
+    "indicators/<slug:level>/<str:code>/<slug:table>.<slug:fmt>": "login (scoped; funding: funding readers, tests/maps/test_indicators)",
+    "public/": "public (published snapshots only)", "public/method/": "public",
+    "public/schema.json": "public", "public/indicators.csv": "public (published snapshots only)",
+    "public/indicators.json": "public (published snapshots only)",
+    "public/<str:day>/indicators.csv": "public (published snapshots only)",
+    "public/<str:day>/indicators.json": "public (published snapshots only)",
 }  # fmt: skip
 
 
