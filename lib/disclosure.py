@@ -17,6 +17,7 @@ People counts are then rounded to the nearest `rounding`.
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -25,6 +26,7 @@ PRIMARY_PEOPLE = "people"
 PRIMARY_DOMINANCE = "dominance"
 SECONDARY = "secondary"
 REASONS = (PRIMARY_SITES, PRIMARY_PEOPLE, PRIMARY_DOMINANCE, SECONDARY)
+K = TypeVar("K", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -58,11 +60,11 @@ class Cell:
 
 @dataclass(frozen=True)
 class Equation:
-    total: Hashable
-    parts: tuple[Hashable, ...]
+    total: Any
+    parts: tuple[Any, ...]
 
     @property
-    def members(self) -> tuple[Hashable, ...]:
+    def members(self) -> tuple[Any, ...]:
         return (self.total, *self.parts)
 
 
@@ -85,8 +87,8 @@ def round_people(count: int, base: int) -> int:
 
 
 def protect(
-    cells: Mapping[Hashable, Cell], equations: Sequence[Equation], rules: Rules
-) -> dict[Hashable, str | None]:
+    cells: Mapping[K, Cell], equations: Sequence[Equation], rules: Rules
+) -> dict[K, str | None]:
     """Each cell's suppression reason (None: published), stable at a fixed point."""
     status = {key: primary_reason(cell, rules) for key, cell in cells.items()}
     useful = [e for e in equations if all(m in cells for m in e.members)]
@@ -172,7 +174,7 @@ def _suppress_recoverable(cells, equations, status) -> bool:
 
 
 def hierarchy_equations(
-    rows: Mapping[Hashable, Hashable | None],
+    rows: Mapping[K, K | None],
     groups: Mapping[str, Sequence[str]],
     total: str = "all",
 ) -> list[Equation]:
@@ -186,7 +188,7 @@ def hierarchy_equations(
         for row in rows
         for categories in groups.values()
     ]
-    children: dict[Hashable, list[Hashable]] = {}
+    children: dict[K, list[K]] = {}
     for row, parent in rows.items():
         if parent is not None:
             children.setdefault(parent, []).append(row)

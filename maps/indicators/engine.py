@@ -13,7 +13,7 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
-from interventions.managers import THEMES
+from interventions.managers import THEMES, InterventionQuerySet
 from interventions.models import Funding
 from maps.indicators.definitions import (
     CONDITION_STATUSES,
@@ -22,6 +22,7 @@ from maps.indicators.definitions import (
     PUBLISHED_THEMES,
 )
 from sites.history import end_of
+from sites.managers import AccessibilityPointQuerySet
 from sites.models import Site, SiteRevision
 
 CLOSED_STATUSES = (
@@ -183,7 +184,7 @@ def flows(sites: QuerySet, start: datetime.date, end: datetime.date) -> dict:
     return sites.order_by().aggregate(**sums)
 
 
-def interventions(scoped: QuerySet) -> list[dict]:
+def interventions(scoped: InterventionQuerySet) -> list[dict]:
     """Per year and theme: interventions reporting that year and people reached."""
     reports = scoped._reports().yearly()
     counts = (
@@ -217,7 +218,7 @@ def interventions(scoped: QuerySet) -> list[dict]:
     return rows
 
 
-def funding(scoped: QuerySet) -> list[dict]:
+def funding(scoped: InterventionQuerySet) -> list[dict]:
     """Planned and spent amounts per year (callers check the funding capability)."""
     rows = (
         Funding.objects.filter(intervention__in=scoped.values("pk"))
@@ -235,7 +236,7 @@ def funding(scoped: QuerySet) -> list[dict]:
     ]
 
 
-def accessibility(points: QuerySet, limit: int = 50) -> list[dict]:
+def accessibility(points: AccessibilityPointQuerySet, limit: int = 50) -> list[dict]:
     """Spaces per commune, the largest first."""
     rows = (
         points.public()

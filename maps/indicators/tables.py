@@ -4,12 +4,15 @@ import csv
 import datetime
 import io
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from actors.capabilities import SEE_FUNDING, can
+from interventions.managers import InterventionQuerySet
 from interventions.models import Intervention, Theme
 from maps.indicators import engine
 from maps.indicators.definitions import (
@@ -19,11 +22,12 @@ from maps.indicators.definitions import (
     PERSON_COUNTS,
     PUBLISHED_THEMES,
 )
+from sites.managers import AccessibilityPointQuerySet
 from sites.models import AccessibilityPoint, Site, SiteKind, SiteStatus
 from sites.models.site import THEME_LABELS, ConditionStatus
 from territory.models import Level, Territory
 
-CHILD_LEVEL = {
+CHILD_LEVEL: dict[str, str] = {
     Level.NATION: Level.REGION,
     Level.REGION: Level.DEPARTEMENT,
     Level.DEPARTEMENT: Level.COMMUNE,
@@ -40,7 +44,7 @@ PERSON_LABELS = {
 class Table:
     key: str
     title: object
-    columns: list[tuple[str, object]]
+    columns: Sequence[tuple[str, object]]
     rows: list[dict]
     chart: str = ""  # "bars" (first numeric column) or "line"
     label: str = ""  # the column naming each bar
@@ -197,18 +201,23 @@ def dashboard_tables(
 ) -> list[Table]:
     """Every table of the dashboard, each computed in SQL over the user's scope."""
     today = datetime.date.today()  # noqa: DTZ011 (a calendar date, not an instant)
-    sites = Site.objects.visible_to(user).within(territory)
+    sites = Site.objects.within(territory).visible_to(user)
     figures = engine.stock(sites, day)
     series = engine.monthly_series(sites, day or today)
     flows = engine.flows(sites, datetime.date(year, 1, 1), datetime.date(year, 12, 31))
-    scoped = Intervention.objects.visible_to(user).within(territory)
+    scoped = cast(
+        InterventionQuerySet, Intervention.objects.within(territory).visible_to(user)
+    )
     theme_labels = dict(Theme.choices)
     actions = [
         {**row, "theme": theme_labels.get(row["theme"], row["theme"])}
         for row in engine.interventions(scoped)
     ]
-    points = AccessibilityPoint.objects.visible_to(user).filter(
-        commune__path__startswith=territory.path
+    points = cast(
+        AccessibilityPointQuerySet,
+        AccessibilityPoint.objects.visible_to(user).filter(
+            commune__path__startswith=territory.path
+        ),
     )
     tables = [
         _key_figures(figures),
@@ -314,13 +323,11 @@ def download(table: Table, fmt: str, filename: str) -> HttpResponse:
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     else:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        text = io.StringIO()
+        writer = csv.writer(text)
         writer.writerow(headers)
         writer.writerows(values)
-        response = HttpResponse(
-            buffer.getvalue(), content_type="text/csv; charset=utf-8"
-        )
+        response = HttpResponse(text.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return response
 
