@@ -128,9 +128,10 @@ def build_table(day: datetime.date | None = None, rules: Rules | None = None) ->
         for t in territories
         for column in COLUMNS
     ]
+    # Empty cells (no open site) are hidden by the sites rule too: counted apart.
     counts = Counter(
-        f"{by_path[path].level}:{reason}"
-        for (path, _c), reason in status.items()
+        f"{by_path[key[0]].level}:{reason}" + (":empty" if not cells[key].sites else "")
+        for key, reason in status.items()
         if reason
     )
     return {"rows": rows, "suppressed": dict(sorted(counts.items()))}
