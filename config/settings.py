@@ -129,6 +129,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # One storage SRID for every geometry field.
 GEO_SRID = 4326
 
+# Disclosure control of the public indicators (lib/disclosure.py, /public/method/):
+# a cell is published only when it covers at least DISCLOSURE_MIN_SITES sites and
+# DISCLOSURE_MIN_PEOPLE people and no site holds more than DISCLOSURE_DOMINANCE of
+# its people; people counts are rounded to DISCLOSURE_ROUNDING.
+DISCLOSURE_MIN_SITES = int(os.environ.get("DISCLOSURE_MIN_SITES", "3"))
+DISCLOSURE_MIN_PEOPLE = int(os.environ.get("DISCLOSURE_MIN_PEOPLE", "11"))
+DISCLOSURE_DOMINANCE = float(os.environ.get("DISCLOSURE_DOMINANCE", "0.85"))
+DISCLOSURE_ROUNDING = int(os.environ.get("DISCLOSURE_ROUNDING", "10"))
+
 AUTH_USER_MODEL = "actors.User"
 AUTHENTICATION_BACKENDS = [
     # First: refuses logins during a lockout.

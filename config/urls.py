@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from actors import views as actor_views
+from maps.indicators.urls import dashboard_patterns, public_patterns
 from maps.views import api_docs, healthz, home
 from sites.urls import accessibility_patterns, report_patterns, site_patterns
 
@@ -23,6 +24,8 @@ urlpatterns = [
     path("tiles/", include("maps.urls")),
     path("ogc/", include("maps.ogc.urls")),
     path("api/v1/", include("interventions.api.urls")),
+    path("indicators/", include((dashboard_patterns, "indicators"))),
+    path("public/", include((public_patterns, "public"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
 ]

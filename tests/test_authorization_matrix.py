@@ -110,6 +110,14 @@ ROUTES = {
     "ogc/collections/<slug:collection_id>": "sites, interventions: login; others public (tests/maps/test_ogc)",
     "ogc/collections/<slug:collection_id>/items": "matrix (sites, interventions: scoped; others public)",
     "ogc/collections/<slug:collection_id>/items/<str:fid>": "matrix (sites, interventions: scoped; others public)",
+    "indicators/": "login, redirects inside the reading scope (tests/maps/test_indicators)",
+    "indicators/<slug:level>/<str:code>/": "login (scoped: 404 outside the reading scope, tests/maps/test_indicators)",
+    "indicators/<slug:level>/<str:code>/<slug:table>.<slug:fmt>": "login (scoped; funding: funding readers, tests/maps/test_indicators)",
+    "public/": "public (published snapshots only)", "public/method/": "public",
+    "public/schema.json": "public", "public/indicators.csv": "public (published snapshots only)",
+    "public/indicators.json": "public (published snapshots only)",
+    "public/<str:day>/indicators.csv": "public (published snapshots only)",
+    "public/<str:day>/indicators.json": "public (published snapshots only)",
 }  # fmt: skip
 
 

@@ -1,0 +1,1 @@
+"""Indicators: definitions, the engine computing them in SQL, public snapshots."""
