@@ -8,9 +8,10 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from actors import ratelimit, services
 from actors.capabilities import (
@@ -18,7 +19,13 @@ from actors.capabilities import (
     REVIEW_ACCESS_REQUESTS,
     capability_required,
 )
-from actors.forms import AccessRequestForm, ApproveForm, CharterForm, RejectForm
+from actors.forms import (
+    AccessRequestForm,
+    ApproveForm,
+    CharterForm,
+    PasswordResetForm,
+    RejectForm,
+)
 from actors.models import AccessRequest, AuditEvent, Grant, Organization, User
 
 
@@ -163,9 +170,17 @@ def grants(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    grant = get_object_or_404(Grant.objects.active().managed_by(request.user), pk=pk)
+    """GET asks to confirm (naming the user, role and territory); POST revokes."""
+    grant = get_object_or_404(
+        Grant.objects.active()
+        .managed_by(request.user)
+        .select_related("user", "territory"),
+        pk=pk,
+    )
+    if request.method == "GET":
+        return render(request, "actors/revoke_confirm.html", {"grant": grant})
     try:
         services.revoke_grant(grant, acting_user=request.user, request=request)
     except PermissionDenied as exc:
@@ -195,8 +210,71 @@ class LoginView(auth_views.LoginView):
 
 
 class PasswordSetView(auth_views.PasswordResetConfirmView):
+    """First password (link of the approval mail) and reset (link of the reset mail):
+    the token dies once the password changes, so a link works once."""
+
     template_name = "actors/password_set.html"
     success_url = "/accounts/login/"
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Password saved; you can log in."))
+        return super().form_valid(form)
+
+
+def _limited(limit: ratelimit.RateLimit):
+    """A view wrapper: 429 with a page saying so when a client posts too often."""
+
+    def decorator(view):
+        def wrapped(request, *args, **kwargs):
+            if request.method == "POST" and limit.hit(request):
+                message = _("Too many attempts from your connection; try again later.")
+                return render(
+                    request, "actors/limited.html", {"message": message}, status=429
+                )
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "actors/password_reset.html"
+    form_class = PasswordResetForm
+    success_url = reverse_lazy("actors:password-reset-sent")
+
+    def form_valid(self, form):
+        form.request = self.request
+        return super().form_valid(form)
+
+
+password_reset = _limited(ratelimit.PASSWORD_RESETS)(PasswordResetView.as_view())
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "actors/password_change.html"
+    success_url = reverse_lazy("actors:profile")
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Your password has been changed."))
+        return super().form_valid(form)
+
+
+password_change = login_required(
+    _limited(ratelimit.PASSWORD_CHANGES)(PasswordChangeView.as_view())
+)
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """The user's own account: organization, grants, language, password."""
+    own_grants = (
+        Grant.objects.active()
+        .filter(user=request.user)
+        .select_related("territory", "granted_by")
+        .order_by("territory__path")
+    )
+    return render(request, "actors/profile.html", {"own_grants": own_grants})
 
 
 AUDIT_PAGE_SIZE = 100

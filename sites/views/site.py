@@ -158,9 +158,17 @@ def site_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def site_update(request: HttpRequest, pk: int) -> HttpResponse:
+    # Readable but not writable: 403 with the reason; out of sight: 404.
     site = get_object_or_404(
-        Site.objects.editable_by(request.user).select_related("commune"), pk=pk
+        Site.objects.visible_to(request.user).select_related("commune"), pk=pk
     )
+    if not can(request.user, CHANGE_SITE, site):
+        raise PermissionDenied(
+            _(
+                "You can read this site but not change it: it is outside the "
+                "territories where you may write."
+            )
+        )
     form = SiteForm(
         request.POST or None, instance=site, initial={"version": site.version}
     )
