@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from actors import ratelimit, services
+from actors import audit_display, ratelimit, services
 from actors.capabilities import (
     READ_AUDIT_LOG,
     REVIEW_ACCESS_REQUESTS,
@@ -27,6 +26,7 @@ from actors.forms import (
     RejectForm,
 )
 from actors.models import AccessRequest, AuditEvent, Grant, Organization, User
+from maps import listing
 
 
 @require_http_methods(["GET", "POST"])
@@ -277,7 +277,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(request, "actors/profile.html", {"own_grants": own_grants})
 
 
-AUDIT_PAGE_SIZE = 100
+AUDIT_PAGE_SIZE = 50
 
 
 @login_required
@@ -297,7 +297,12 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             )
         except ValueError:
             messages.error(request, _("Use the format YYYY-MM-DD for the date."))
-    page = Paginator(events.order_by("-at"), AUDIT_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    return render(request, "actors/audit_log.html", {"page": page, "actions": actions})
+    page = listing.paginate(request, events.order_by("-at"), AUDIT_PAGE_SIZE)
+    context = {
+        **listing.list_context(request, page),
+        "entries": audit_display.readable(list(page.object_list)),
+        "actions": sorted(
+            ((a, audit_display.action_label(a)) for a in actions), key=lambda a: a[1]
+        ),
+    }
+    return render(request, "actors/audit_log.html", context)

@@ -55,6 +55,7 @@ HORIZON = datetime.date(2026, 11, 30)
 PARIS = ZoneInfo(settings.TIME_ZONE)
 
 SITES_PER_DEPARTEMENT = (6, 12)
+SITES_PER_ACCOUNT_COMMUNE = 3
 UPDATED_SHARE, CLOSED_SHARE = 0.5, 0.2
 POINT_TRIES = 200
 MIN_SPACING_DEGREES = 0.004  # about 300-400 m between two demo sites of a département
@@ -241,6 +242,9 @@ def _plan_departement(departement: Territory, seed: int) -> list[PlannedSite]:
         weights=[max(population or 0, 1) for _, population in communes],
         k=count,
     )
+    # Each demo contributor has sites to work on in its own commune.
+    chosen += _account_communes(departement) * SITES_PER_ACCOUNT_COMMUNE
+    count = len(chosen)
     geometries = {
         t.pk: t
         for t in Territory.objects.filter(pk__in=chosen).only(
@@ -263,6 +267,22 @@ def _plan_departement(departement: Territory, seed: int) -> list[PlannedSite]:
         )
         plans.append(plan)
     return plans
+
+
+def _account_communes(departement: Territory) -> list[int]:
+    """The communes of this département where a demo account holds its grant."""
+    codes = [
+        code
+        for _email, _role, (level, code), *_rest in DEMO_ACCOUNTS
+        if level == Level.COMMUNE
+    ]
+    return list(
+        Territory.objects.communes()
+        .within(departement)
+        .filter(code__in=codes)
+        .order_by("code")
+        .values_list("id", flat=True)
+    )
 
 
 def _point_in(rng: random.Random, geom, taken: list[Point]) -> Point:

@@ -3,7 +3,8 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -11,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from actors.capabilities import CHANGE_SITE, CLOSE_SITE, SEE_PROCEDURES, can
 from actors.scope import scope_of
 from lib.csp import nonce_map_widgets
+from maps import listing
 from sites.api.filters import SiteFilter
 from sites.forms import CloseForm, NoteForm, ProcedureForm, SiteForm
 from sites.history import ACTION_LABELS, as_of, past_states, readable_changes
@@ -19,7 +21,9 @@ from sites.models.site import ConditionStatus
 from sites.services import site as services
 from territory.models import Territory
 
-PAGE_LIMIT = 500
+# Past states are rebuilt in Python from the history: beyond this many sites the list
+# says it is cut (narrow by commune or filters), never silently.
+AS_OF_LIMIT = 2000
 
 
 def _as_of(request) -> datetime.date | None:
@@ -34,23 +38,46 @@ def _as_of(request) -> datetime.date | None:
         return None
 
 
+SORT_KEYS = {
+    "name": ("name",),
+    "commune": ("commune__name", "name"),
+    "kind": ("kind",),
+    "status": ("status",),
+    "people": ("people",),
+    "declared_on": ("declared_on",),
+}
+
+
 @login_required
 def site_list(request: HttpRequest) -> HttpResponse:
-    sites = (
-        Site.objects.visible_to(request.user)
-        .select_related("commune")
-        .order_by("commune__name", "pk")
-    )
+    """Scoped, filtered (the API's SiteFilter), searched, sorted and paged sites."""
+    sites = Site.objects.visible_to(request.user).select_related("commune")
+    query = request.GET.get("q", "").strip()
+    if query:
+        sites = sites.filter(
+            Q(name__icontains=query)
+            | Q(address__icontains=query)
+            | Q(commune__name__icontains=query)
+            | Q(commune__code=query)
+        )
+    sites, sort_links = listing.sort(request, sites, SORT_KEYS, "commune")
     day = _as_of(request)
+    truncated = False
     if day:  # filter on the state at that date, not today's
-        rows = past_states(list(sites[:PAGE_LIMIT]), day, request.GET)
+        rows = past_states(list(sites[: AS_OF_LIMIT + 1]), day, request.GET)
+        truncated = len(rows) > AS_OF_LIMIT
+        rows = rows[:AS_OF_LIMIT]
     else:
         # The API's filters, so the home map's "list of these sites" link holds.
-        sites = SiteFilter(_known_filters(request.GET), queryset=sites).qs
-        rows = list(sites[:PAGE_LIMIT])
+        rows = SiteFilter(_known_filters(request.GET), queryset=sites).qs
+    page = listing.paginate(request, rows)
     context = {
-        "sites": rows,
+        **listing.list_context(request, page, sort_links),
+        "sites": page.object_list,
+        "query": query,
         "as_of": day,
+        "as_of_truncated": truncated,
+        "as_of_limit": AS_OF_LIMIT,
         "statuses": SiteStatus.choices,
         "kinds": SiteKind.choices,
         "conditions": ConditionStatus.choices,
@@ -66,8 +93,12 @@ def site_list(request: HttpRequest) -> HttpResponse:
     return render(request, "sites/site_list.html", context)
 
 
-def _known_filters(params) -> dict:
-    """Filters with a valid value only: a stale link narrows nothing rather than all."""
+def _known_filters(params) -> QueryDict:
+    """Filters with valid values only: a stale link narrows nothing rather than all.
+
+    A QueryDict, as SiteFilter expects: status and kind take several values (a plain
+    dict's string made their field invalid, so django-filter dropped the filter).
+    """
     valid = {
         "status": SiteStatus.values,
         "kind": SiteKind.values,
@@ -75,7 +106,12 @@ def _known_filters(params) -> dict:
         "toilets_status": ConditionStatus.values,
         "electricity_status": ConditionStatus.values,
     }
-    return {k: params[k] for k, values in valid.items() if params.get(k) in values}
+    known = QueryDict(mutable=True)
+    for name, values in valid.items():
+        chosen = [v for v in params.getlist(name) if v in values]
+        if chosen:
+            known.setlist(name, chosen)
+    return known
 
 
 @login_required
