@@ -79,7 +79,27 @@ def request_queue(request: HttpRequest) -> HttpResponse:
         .decidable_by(request.user)
         .select_related("territory", "organization")
     )
-    return render(request, "actors/request_queue.html", {"requests": pending})
+    pending = listing.search(
+        request, pending, ("email", "first_name", "last_name", "territory__name",
+                           "organization__name", "new_organization_name"),
+    )  # fmt: skip
+    pending, sort_links = listing.sort(request, pending, REQUEST_SORTS, "verified_at")
+    page = listing.paginate(request, pending)
+    context = {**listing.list_context(request, page, sort_links), "requests": page}
+    return render(request, "actors/request_queue.html", context)
+
+
+REQUEST_SORTS = {
+    "email": ("email",),
+    "territory": ("territory__name",),
+    "role": ("role",),
+    "verified_at": ("verified_at",),
+}
+GRANT_SORTS = {
+    "user": ("user__email",),
+    "role": ("role",),
+    "territory": ("territory__name",),
+}
 
 
 @login_required
@@ -166,7 +186,14 @@ def grants(request: HttpRequest) -> HttpResponse:
         .managed_by(request.user)
         .select_related("user", "territory", "granted_by")
     )
-    return render(request, "actors/grants.html", {"grants": managed})
+    managed = listing.search(
+        request, managed, ("user__email", "user__first_name", "user__last_name",
+                           "territory__name", "territory__code"),
+    )  # fmt: skip
+    managed, sort_links = listing.sort(request, managed, GRANT_SORTS, "territory")
+    page = listing.paginate(request, managed)
+    context = {**listing.list_context(request, page, sort_links), "grants": page}
+    return render(request, "actors/grants.html", context)
 
 
 @login_required
@@ -200,8 +227,14 @@ def directory(request: HttpRequest) -> HttpResponse:
         Organization.objects.visible_to(request.user)
         .select_related("territory")
         .prefetch_related(Prefetch("members", queryset=members))
+        .order_by("name", "pk")
     )
-    return render(request, "actors/directory.html", {"organizations": organizations})
+    organizations = listing.search(
+        request, organizations, ("name", "territory__name", "territory__code")
+    )
+    page = listing.paginate(request, organizations, 20)
+    context = {**listing.list_context(request, page), "organizations": page}
+    return render(request, "actors/directory.html", context)
 
 
 class LoginView(auth_views.LoginView):

@@ -4,7 +4,7 @@ keep the list's other parameters (filters stay in the URL)."""
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, QueryDict
 
 PAGE_SIZE = 50
@@ -62,3 +62,15 @@ def list_context(request: HttpRequest, page: Page, sort_links=None) -> dict:
         "page_query": query_without(request.GET, "page"),
         "list_query": query_without(request.GET, "page", "sort"),
     }
+
+
+def search(
+    request: HttpRequest, queryset: QuerySet, fields: tuple[str, ...]
+) -> QuerySet:
+    """Rows where any of these fields contains each word of `?q=`."""
+    for word in request.GET.get("q", "").split()[:8]:
+        condition = Q()
+        for field in fields:
+            condition |= Q(**{f"{field}__icontains": word})
+        queryset = queryset.filter(condition)
+    return queryset

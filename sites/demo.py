@@ -242,9 +242,6 @@ def _plan_departement(departement: Territory, seed: int) -> list[PlannedSite]:
         weights=[max(population or 0, 1) for _, population in communes],
         k=count,
     )
-    # Each demo contributor has sites to work on in its own commune.
-    chosen += _account_communes(departement) * SITES_PER_ACCOUNT_COMMUNE
-    count = len(chosen)
     geometries = {
         t.pk: t
         for t in Territory.objects.filter(pk__in=chosen).only(
@@ -265,6 +262,24 @@ def _plan_departement(departement: Territory, seed: int) -> list[PlannedSite]:
         plan.steps = _plan_history(
             rng, plan.data, updates=index in updated, closes=index in closed
         )
+        plans.append(plan)
+    # Each demo contributor has open sites to work on in its own commune; their own
+    # generator leaves the département's other sites as they were.
+    own = random.Random(f"{seed}:{departement.code}:accounts")  # noqa: S311 - demo data
+    home = _account_communes(departement) * SITES_PER_ACCOUNT_COMMUNE
+    communes_by_pk = {
+        t.pk: t
+        for t in Territory.objects.filter(pk__in=home).only(
+            "id", "code", "name", "geom"
+        )
+    }
+    for index, pk in enumerate(home):
+        commune = communes_by_pk[pk]
+        point = _point_in(own, commune.geom, points)
+        points.append(point)
+        plan = _plan_site(own, commune, point, names)
+        plan.departement = departement.code
+        plan.steps = _plan_history(own, plan.data, updates=index == 0, closes=False)
         plans.append(plan)
     return plans
 
