@@ -26,7 +26,7 @@ from actors.forms import (
     RejectForm,
 )
 from actors.models import AccessRequest, AuditEvent, Grant, Organization, User
-from maps import listing
+from lib import listing
 
 
 @require_http_methods(["GET", "POST"])

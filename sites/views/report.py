@@ -16,9 +16,9 @@ from leaflet.forms.widgets import LeafletWidget
 
 from actors.capabilities import REVIEW_REPORTS, capability_required
 from actors.ratelimit import PUBLIC_REPORTS
+from lib import listing
 from lib.csp import nonce_map_widgets
 from lib.free_text import ConfirmNamesMixin
-from maps import listing
 from sites.forms import CoordinatesMixin
 from sites.models import AccessibilityPoint, PublicReport, ReportKind, Site
 from sites.services import report as reports

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from actors.capabilities import CHANGE_SITE, CLOSE_SITE, SEE_PROCEDURES, can
 from actors.scope import scope_of
+from lib import listing
 from lib.csp import nonce_map_widgets
-from maps import listing
 from sites.api.filters import SiteFilter
 from sites.forms import CloseForm, NoteForm, ProcedureForm, SiteForm
 from sites.history import ACTION_LABELS, as_of, past_states, readable_changes
