@@ -149,3 +149,16 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
             {"user": user, "link": absolute(path, self.request)},
             language=user.language,
         )
+
+
+class LoginForm(auth_forms.AuthenticationForm):
+    """Django's login form, its refusal worded for an e-mail address (Django's French
+    builds "un adresse électronique" from the field's name)."""
+
+    error_messages = {
+        **auth_forms.AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "Enter a correct e-mail address and password. The password is "
+            "case-sensitive."
+        ),
+    }

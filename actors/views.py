@@ -22,6 +22,7 @@ from actors.forms import (
     AccessRequestForm,
     ApproveForm,
     CharterForm,
+    LoginForm,
     PasswordResetForm,
     RejectForm,
 )
@@ -239,6 +240,7 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 class LoginView(auth_views.LoginView):
     template_name = "actors/login.html"
+    authentication_form = LoginForm
     redirect_authenticated_user = True
 
 
