@@ -128,7 +128,7 @@ def test_edit_page_of_a_readable_site_outside_writing_scope_is_403_with_a_reason
         created_by=author,
     )  # fmt: skip
     client.force_login(user_with(Role.CONTRIBUTOR, "92012"))
-    response = client.get(f"/sites/{site.pk}/edit/")
+    response = client.get(f"/sites/{site.pk}/edit/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 403
     assert "outside the territories where you may write" in response.content.decode()
     client.force_login(user_with(Role.CONTRIBUTOR, "13055"))
