@@ -1,9 +1,13 @@
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from actors import mail
 from actors.models import AccessRequest, Organization
 from actors.roles import Role
+from actors.services import absolute
 from lib.free_text import ConfirmNamesMixin
 from territory.models import Level, Territory
 
@@ -124,3 +128,37 @@ class CharterForm(forms.Form):
     accept = forms.BooleanField(
         label=_("I have read and I accept the usage charter"), required=True
     )
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's reset form, its mail sent through actors.mail in the user's language.
+
+    Django's form already answers the same whatever the address (no enumeration) and
+    skips inactive users and users without a usable password.
+    """
+
+    request = None  # set by the view: links are built on the request's host
+
+    def send_mail(self, subject_template_name, email_template_name, context,
+                  from_email, to_email, html_email_template_name=None) -> None:  # fmt: skip
+        user = context["user"]
+        path = reverse("actors:password-set", args=[context["uid"], context["token"]])
+        mail.send(
+            [to_email],
+            "actors/mail/password_reset",
+            {"user": user, "link": absolute(path, self.request)},
+            language=user.language,
+        )
+
+
+class LoginForm(auth_forms.AuthenticationForm):
+    """Django's login form, its refusal worded for an e-mail address (Django's French
+    builds "un adresse électronique" from the field's name)."""
+
+    error_messages = {
+        **auth_forms.AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "Enter a correct e-mail address and password. The password is "
+            "case-sensitive."
+        ),
+    }

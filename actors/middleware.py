@@ -38,6 +38,8 @@ class CharterMiddleware:
         "/accounts/charter/",
         "/accounts/request/",
         "/accounts/password/",
+        "/legal/",
+        "/favicon.ico",
         "/static/",
         "/i18n/",
         "/healthz",

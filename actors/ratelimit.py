@@ -73,3 +73,5 @@ class RateLimit:
 
 ACCESS_REQUESTS = RateLimit("access-requests", "ACCESS_REQUESTS_PER_HOUR")
 PUBLIC_REPORTS = RateLimit("public-reports", "PUBLIC_REPORTS_PER_HOUR")
+PASSWORD_RESETS = RateLimit("password-resets", "PASSWORD_RESETS_PER_HOUR")
+PASSWORD_CHANGES = RateLimit("password-changes", "PASSWORD_CHANGES_PER_HOUR")

@@ -34,7 +34,11 @@ VERIFY_SALT = "actors.access-request.verify"
 VERIFY_MAX_AGE = timedelta(days=3)
 
 
-def absolute(path: str) -> str:
+def absolute(path: str, request=None) -> str:
+    """A link for an e-mail: on the host the request came to (the proxy's, when
+    trusted), else on SITE_URL for mail sent outside a request (commands, jobs)."""
+    if request is not None:
+        return request.build_absolute_uri(path)
     return settings.SITE_URL.rstrip("/") + path
 
 
@@ -52,7 +56,7 @@ def request_access(data: dict, *, request=None) -> AccessRequest:
     access_request.full_clean()
     access_request.save()
     token = signing.dumps({"id": access_request.pk}, salt=VERIFY_SALT)
-    link = absolute(reverse("actors:verify-request", args=[token]))
+    link = absolute(reverse("actors:verify-request", args=[token]), request)
     mail.send(
         [access_request.email],
         "actors/mail/verify_email",
@@ -82,7 +86,7 @@ def verify_access_request(token: str, *, request=None) -> AccessRequest:
         access_request.status = AccessRequestStatus.PENDING
         access_request.verified_at = timezone.now()
         access_request.save(update_fields=["status", "verified_at"])
-        notify_reviewers(access_request, "new_request")
+        notify_reviewers(access_request, "new_request", request=request)
         record(
             "access_request.verified",
             target=access_request,
@@ -114,8 +118,10 @@ def reviewers_of(territory: Territory) -> list[User]:
     return [g.user for g in covering if g.role in (Role.NATIONAL, Role.SUPERADMIN)]
 
 
-def notify_reviewers(access_request: AccessRequest, template: str) -> None:
-    link = absolute(reverse("actors:request-detail", args=[access_request.pk]))
+def notify_reviewers(
+    access_request: AccessRequest, template: str, *, request=None
+) -> None:
+    link = absolute(reverse("actors:request-detail", args=[access_request.pk]), request)
     mail.send_to_users(
         reviewers_of(access_request.territory),
         f"actors/mail/{template}",
@@ -167,7 +173,11 @@ def approve_access_request(
     mail.send(
         [user.email],
         "actors/mail/approved",
-        {"request": access_request, "grant": grant, "link": _password_link(user)},
+        {
+            "request": access_request,
+            "grant": grant,
+            "link": _password_link(user, request),
+        },
         language=access_request.language,
     )
     return grant
@@ -241,12 +251,13 @@ def _new_organization(access_request: AccessRequest) -> Organization | None:
     return organization
 
 
-def _password_link(user: User) -> str:
+def _password_link(user: User, request=None) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     return absolute(
         reverse(
             "actors:password-set", args=[uid, default_token_generator.make_token(user)]
-        )
+        ),
+        request,
     )
 
 

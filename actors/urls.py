@@ -1,5 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.views.generic import TemplateView
 
 from actors import views
 
@@ -15,6 +16,14 @@ urlpatterns = [
     path("grants/", views.grants, name="grants"),
     path("audit/", views.audit_log, name="audit"),
     path("grants/<int:pk>/revoke/", views.revoke, name="revoke-grant"),
+    path("password/reset/", views.password_reset, name="password-reset"),
+    path(
+        "password/reset/sent/",
+        TemplateView.as_view(template_name="actors/password_reset_sent.html"),
+        name="password-reset-sent",
+    ),
+    path("profile/", views.profile, name="profile"),
+    path("profile/password/", views.password_change, name="password-change"),
     path(
         "password/set/<uidb64>/<token>/",
         views.PasswordSetView.as_view(),

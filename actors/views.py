@@ -4,22 +4,30 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
-from actors import ratelimit, services
+from actors import audit_display, ratelimit, services
 from actors.capabilities import (
     READ_AUDIT_LOG,
     REVIEW_ACCESS_REQUESTS,
     capability_required,
 )
-from actors.forms import AccessRequestForm, ApproveForm, CharterForm, RejectForm
+from actors.forms import (
+    AccessRequestForm,
+    ApproveForm,
+    CharterForm,
+    LoginForm,
+    PasswordResetForm,
+    RejectForm,
+)
 from actors.models import AccessRequest, AuditEvent, Grant, Organization, User
+from lib import listing
 
 
 @require_http_methods(["GET", "POST"])
@@ -72,7 +80,27 @@ def request_queue(request: HttpRequest) -> HttpResponse:
         .decidable_by(request.user)
         .select_related("territory", "organization")
     )
-    return render(request, "actors/request_queue.html", {"requests": pending})
+    pending = listing.search(
+        request, pending, ("email", "first_name", "last_name", "territory__name",
+                           "organization__name", "new_organization_name"),
+    )  # fmt: skip
+    pending, sort_links = listing.sort(request, pending, REQUEST_SORTS, "verified_at")
+    page = listing.paginate(request, pending)
+    context = {**listing.list_context(request, page, sort_links), "requests": page}
+    return render(request, "actors/request_queue.html", context)
+
+
+REQUEST_SORTS = {
+    "email": ("email",),
+    "territory": ("territory__name",),
+    "role": ("role",),
+    "verified_at": ("verified_at",),
+}
+GRANT_SORTS = {
+    "user": ("user__email",),
+    "role": ("role",),
+    "territory": ("territory__name",),
+}
 
 
 @login_required
@@ -159,13 +187,28 @@ def grants(request: HttpRequest) -> HttpResponse:
         .managed_by(request.user)
         .select_related("user", "territory", "granted_by")
     )
-    return render(request, "actors/grants.html", {"grants": managed})
+    managed = listing.search(
+        request, managed, ("user__email", "user__first_name", "user__last_name",
+                           "territory__name", "territory__code"),
+    )  # fmt: skip
+    managed, sort_links = listing.sort(request, managed, GRANT_SORTS, "territory")
+    page = listing.paginate(request, managed)
+    context = {**listing.list_context(request, page, sort_links), "grants": page}
+    return render(request, "actors/grants.html", context)
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    grant = get_object_or_404(Grant.objects.active().managed_by(request.user), pk=pk)
+    """GET asks to confirm (naming the user, role and territory); POST revokes."""
+    grant = get_object_or_404(
+        Grant.objects.active()
+        .managed_by(request.user)
+        .select_related("user", "territory"),
+        pk=pk,
+    )
+    if request.method == "GET":
+        return render(request, "actors/revoke_confirm.html", {"grant": grant})
     try:
         services.revoke_grant(grant, acting_user=request.user, request=request)
     except PermissionDenied as exc:
@@ -185,21 +228,91 @@ def directory(request: HttpRequest) -> HttpResponse:
         Organization.objects.visible_to(request.user)
         .select_related("territory")
         .prefetch_related(Prefetch("members", queryset=members))
+        .order_by("name", "pk")
     )
-    return render(request, "actors/directory.html", {"organizations": organizations})
+    organizations = listing.search(
+        request, organizations, ("name", "territory__name", "territory__code")
+    )
+    page = listing.paginate(request, organizations, 20)
+    context = {**listing.list_context(request, page), "organizations": page}
+    return render(request, "actors/directory.html", context)
 
 
 class LoginView(auth_views.LoginView):
     template_name = "actors/login.html"
+    authentication_form = LoginForm
     redirect_authenticated_user = True
 
 
 class PasswordSetView(auth_views.PasswordResetConfirmView):
+    """First password (link of the approval mail) and reset (link of the reset mail):
+    the token dies once the password changes, so a link works once."""
+
     template_name = "actors/password_set.html"
     success_url = "/accounts/login/"
 
+    def form_valid(self, form):
+        messages.success(self.request, _("Password saved; you can log in."))
+        return super().form_valid(form)
 
-AUDIT_PAGE_SIZE = 100
+
+def _limited(limit: ratelimit.RateLimit):
+    """A view wrapper: 429 with a page saying so when a client posts too often."""
+
+    def decorator(view):
+        def wrapped(request, *args, **kwargs):
+            if request.method == "POST" and limit.hit(request):
+                message = _("Too many attempts from your connection; try again later.")
+                return render(
+                    request, "actors/limited.html", {"message": message}, status=429
+                )
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "actors/password_reset.html"
+    form_class = PasswordResetForm
+    success_url = reverse_lazy("actors:password-reset-sent")
+
+    def form_valid(self, form):
+        form.request = self.request
+        return super().form_valid(form)
+
+
+password_reset = _limited(ratelimit.PASSWORD_RESETS)(PasswordResetView.as_view())
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "actors/password_change.html"
+    success_url = reverse_lazy("actors:profile")
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Your password has been changed."))
+        return super().form_valid(form)
+
+
+password_change = login_required(
+    _limited(ratelimit.PASSWORD_CHANGES)(PasswordChangeView.as_view())
+)
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """The user's own account: organization, grants, language, password."""
+    own_grants = (
+        Grant.objects.active()
+        .filter(user=request.user)
+        .select_related("territory", "granted_by")
+        .order_by("territory__path")
+    )
+    return render(request, "actors/profile.html", {"own_grants": own_grants})
+
+
+AUDIT_PAGE_SIZE = 50
 
 
 @login_required
@@ -219,7 +332,12 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             )
         except ValueError:
             messages.error(request, _("Use the format YYYY-MM-DD for the date."))
-    page = Paginator(events.order_by("-at"), AUDIT_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    return render(request, "actors/audit_log.html", {"page": page, "actions": actions})
+    page = listing.paginate(request, events.order_by("-at"), AUDIT_PAGE_SIZE)
+    context = {
+        **listing.list_context(request, page),
+        "entries": audit_display.readable(list(page.object_list)),
+        "actions": sorted(
+            ((a, audit_display.action_label(a)) for a in actions), key=lambda a: a[1]
+        ),
+    }
+    return render(request, "actors/audit_log.html", context)

@@ -106,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "maps.context_processors.map_base_config",
+                "maps.context_processors.state_identity",
             ],
         },
     },
@@ -195,6 +196,10 @@ ACCESS_REQUESTS_PER_HOUR = int(os.environ.get("ACCESS_REQUESTS_PER_HOUR", "5"))
 SITE_URL = os.environ.get(
     "SITE_URL", "http://127.0.0.1:8000" if DEBUG else "https://terrain.example.org"
 )
+
+# The State's identity (Marianne, "République française" block) in the header and
+# footer; off for deployments that are not State services (same layout).
+STATE_IDENTITY = env_bool("STATE_IDENTITY", True)
 
 # Demo accounts and data: only where explicitly asked for (`make run` does).
 DEMO_DATA_ENABLED = env_bool("DEMO_DATA_ENABLED")
@@ -373,6 +378,9 @@ SITE_DUPLICATE_METRES = 200
 
 # Anonymous public reports accepted per client address and hour (actors/ratelimit.py).
 PUBLIC_REPORTS_PER_HOUR = int(os.environ.get("PUBLIC_REPORTS_PER_HOUR", "5"))
+# Password-reset requests (each sends a mail) and password changes per client and hour.
+PASSWORD_RESETS_PER_HOUR = int(os.environ.get("PASSWORD_RESETS_PER_HOUR", "5"))
+PASSWORD_CHANGES_PER_HOUR = int(os.environ.get("PASSWORD_CHANGES_PER_HOUR", "10"))
 
 # Reverse proxies in front of the application whose X-Forwarded-For we believe: the
 # client address (rate limits, audit, lockout) is read behind them. 0: none, the

@@ -4,12 +4,18 @@ from drf_spectacular.views import SpectacularAPIView
 
 from actors import views as actor_views
 from maps.indicators.urls import dashboard_patterns, public_patterns
-from maps.views import api_docs, healthz, home
+from maps.views import api_docs, favicon, healthz, home, legal_page
 from sites.urls import accessibility_patterns, report_patterns, site_patterns
 
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path(
+        "legal/accessibility/", legal_page("accessibility"), name="legal-accessibility"
+    ),
+    path("legal/notice/", legal_page("notice"), name="legal-notice"),
+    path("legal/privacy/", legal_page("privacy"), name="legal-privacy"),
+    path("favicon.ico", favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("actors.urls")),

@@ -29,3 +29,8 @@ def map_base_config(request: HttpRequest) -> dict:
             },
         }
     }
+
+
+def state_identity(request: HttpRequest) -> dict:
+    """Whether the header and footer carry the State's identity (STATE_IDENTITY)."""
+    return {"state_identity": settings.STATE_IDENTITY}

@@ -2,7 +2,8 @@ from django.conf import settings
 from django.contrib.gis.db.models import Extent
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -111,3 +112,23 @@ def healthz(request: HttpRequest) -> HttpResponse:
 def api_docs(request: HttpRequest) -> HttpResponse:
     """The OpenAPI document read through Swagger UI, from our own static files."""
     return render(request, "maps/api_docs.html")
+
+
+def legal_page(template: str):
+    """A legal page (accessibility, legal notice, personal data), public and static."""
+
+    def view(request: HttpRequest) -> HttpResponse:
+        context = {
+            "inactive_days": settings.ACCOUNT_INACTIVE_DAYS,
+            "deactivate_days": settings.ACCOUNT_DEACTIVATE_AFTER_WARNING_DAYS,
+            "anonymise_days": settings.ACCOUNT_ANONYMISE_AFTER_DEACTIVATION_DAYS,
+            "request_days": settings.ACCESS_REQUEST_RETENTION_DAYS,
+        }
+        return render(request, f"legal/{template}.html", context)
+
+    return view
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask /favicon.ico whatever the page says: the DSFR's icon."""
+    return redirect(static("@gouvfr/dsfr/favicon/favicon.ico"), permanent=True)

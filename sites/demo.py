@@ -55,6 +55,7 @@ HORIZON = datetime.date(2026, 11, 30)
 PARIS = ZoneInfo(settings.TIME_ZONE)
 
 SITES_PER_DEPARTEMENT = (6, 12)
+SITES_PER_ACCOUNT_COMMUNE = 3
 UPDATED_SHARE, CLOSED_SHARE = 0.5, 0.2
 POINT_TRIES = 200
 MIN_SPACING_DEGREES = 0.004  # about 300-400 m between two demo sites of a département
@@ -262,7 +263,41 @@ def _plan_departement(departement: Territory, seed: int) -> list[PlannedSite]:
             rng, plan.data, updates=index in updated, closes=index in closed
         )
         plans.append(plan)
+    # Each demo contributor has open sites to work on in its own commune; their own
+    # generator leaves the département's other sites as they were.
+    own = random.Random(f"{seed}:{departement.code}:accounts")  # noqa: S311 - demo data
+    home = _account_communes(departement) * SITES_PER_ACCOUNT_COMMUNE
+    communes_by_pk = {
+        t.pk: t
+        for t in Territory.objects.filter(pk__in=home).only(
+            "id", "code", "name", "geom"
+        )
+    }
+    for index, pk in enumerate(home):
+        commune = communes_by_pk[pk]
+        point = _point_in(own, commune.geom, points)
+        points.append(point)
+        plan = _plan_site(own, commune, point, names)
+        plan.departement = departement.code
+        plan.steps = _plan_history(own, plan.data, updates=index == 0, closes=False)
+        plans.append(plan)
     return plans
+
+
+def _account_communes(departement: Territory) -> list[int]:
+    """The communes of this département where a demo account holds its grant."""
+    codes = [
+        code
+        for _email, _role, (level, code), *_rest in DEMO_ACCOUNTS
+        if level == Level.COMMUNE
+    ]
+    return list(
+        Territory.objects.communes()
+        .within(departement)
+        .filter(code__in=codes)
+        .order_by("code")
+        .values_list("id", flat=True)
+    )
 
 
 def _point_in(rng: random.Random, geom, taken: list[Point]) -> Point:

@@ -14,6 +14,18 @@ EDITABLE_FIELDS = (
     "minors_6_12", "minors_12_18", "minors_in_school", "population_date", "population_source",
     "water", "toilets", "electricity", "waste", "pests", "fire_prevention",
 )  # fmt: skip
+SITE_SECTIONS = (
+    (_("The place"), _("Where the site is and what it is."),
+     ("name", "point", "longitude", "latitude", "footprint", "address", "address_details",
+      "kind", "land_owner_type")),
+    (_("Dates"), _("When people settled here and when the site was reported."),
+     ("opened_on", "declared_on")),
+    (_("Population"), _("Counts only, estimated if need be; say where they come from."),
+     ("people", "households", "women", "minors", "minors_0_3", "minors_3_6", "minors_6_12",
+      "minors_12_18", "minors_in_school", "population_date", "population_source")),
+    (_("Living conditions"), _("Access to water, toilets, electricity; waste, pests, fire."),
+     ("water", "toilets", "electricity", "waste", "pests", "fire_prevention")),
+)  # fmt: skip
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -82,13 +94,27 @@ class SiteForm(ConfirmNamesMixin, CoordinatesMixin, forms.ModelForm):
             if name in EDITABLE_FIELDS
         }
 
+    def sections(self) -> list[tuple[str, str, list]]:
+        """(heading, hint, bound fields) of each part of the page, in order."""
+        return [
+            (str(title), str(hint), [self[n] for n in names if n in self.fields])
+            for title, hint, names in SITE_SECTIONS
+        ]
+
+    def other_fields(self) -> list:
+        """Fields outside the sections (confirmations, version), in form order."""
+        placed = {n for _t, _h, names in SITE_SECTIONS for n in names}
+        return [field for field in self if field.name not in placed]
+
 
 class CloseForm(ConfirmNamesMixin, forms.Form):
     always_offer_confirmation = True  # refusals come back as a message
 
+    # No preselected value: closing "by court decision" must be a choice, not a default.
     status = forms.ChoiceField(
         label=_("How was it closed?"),
-        choices=[c for c in SiteStatus.choices if c[0] != "open"],
+        choices=[("", _("Choose how it was closed"))]
+        + [c for c in SiteStatus.choices if c[0] != "open"],
     )
     closed_on = forms.DateField(label=_("closed on"), widget=DATE_INPUT)
     reason = forms.CharField(

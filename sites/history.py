@@ -5,6 +5,7 @@ import datetime
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy
 
 from sites.models import Site, SiteRevision
@@ -135,6 +136,13 @@ def _display(field, value) -> str:
     if value in (None, ""):
         return "∅"
     choices = dict(field.flatchoices) if field.choices else {}
+    if not choices and isinstance(field, models.DateField) and isinstance(value, str):
+        try:  # dates are kept as ISO text in the revision: show them as dates
+            return date_format(
+                datetime.date.fromisoformat(value[:10]), "SHORT_DATE_FORMAT"
+            )
+        except ValueError:
+            return value
     return str(choices.get(value, value))
 
 

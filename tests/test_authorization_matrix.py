@@ -63,7 +63,10 @@ ROUTES = {
     "api/v1/territories/": "public", "api/v1/territories/at/": "public",
     "accounts/login/": "public", "accounts/logout/": "public", "accounts/request/": "public",
     "accounts/request/verify/<str:token>/": "public", "accounts/password/set/<uidb64>/<token>/": "public",
-    "accounts/charter/": "login", "directory/": "login (scoped)",
+    "accounts/charter/": "login",
+    "legal/accessibility/": "public", "legal/notice/": "public", "legal/privacy/": "public", "favicon.ico": "public",
+    "accounts/password/reset/": "public (rate limited, tests/actors/test_account)", "accounts/password/reset/sent/": "public",
+    "accounts/profile/": "login (own account)", "accounts/profile/password/": "login (rate limited, tests/actors/test_account)", "directory/": "login (scoped)",
     "accounts/requests/": "local_admin (scoped)", "accounts/requests/<int:pk>/": "local_admin (scoped)",
     "accounts/grants/": "local_admin (scoped)", "accounts/audit/": "local_admin (scoped, tests/actors)", "accounts/grants/<int:pk>/revoke/": "local_admin (scoped)",
     "api/v1/auth/token": "public", "api/v1/me": "login",
@@ -268,7 +271,10 @@ def test_site_pages_show_exactly_the_sites_in_scope(role, sites, client):
         detail = client.get(f"/sites/{site.pk}/")
         assert detail.status_code == (200 if position in READS[role] else 404)
         edit = client.get(f"/sites/{site.pk}/edit/")
-        assert edit.status_code == (200 if position in WRITES[role] else 404)
+        expected_edit = (
+            200 if position in WRITES[role] else 403 if position in READS[role] else 404
+        )
+        assert edit.status_code == expected_edit
         if detail.status_code == 200:
             sees_procedures = detail.context["procedures"] is not None
             assert sees_procedures == (position in SEES_PROCEDURES.get(role, set()))

@@ -201,7 +201,10 @@ EXITS = {
         "/communes/92012/", partial(make_points, communes=["92012"]), counted
     ),
     "page grants": Exit("/accounts/grants/", make_grants, html_count("revoke")),
-    "page audit": Exit("/accounts/audit/", make_events, html_count("sites.exported")),
+    # Entries are shown in words now; count the rows the page renders.
+    "page audit": Exit(
+        "/accounts/audit/", make_events, lambda r: len(r.context["entries"])
+    ),
     "page reports queue": Exit(
         "/reports/", make_reports, html_count('href="/reports/')
     ),

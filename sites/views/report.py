@@ -16,6 +16,7 @@ from leaflet.forms.widgets import LeafletWidget
 
 from actors.capabilities import REVIEW_REPORTS, capability_required
 from actors.ratelimit import PUBLIC_REPORTS
+from lib import listing
 from lib.csp import nonce_map_widgets
 from lib.free_text import ConfirmNamesMixin
 from sites.forms import CoordinatesMixin
@@ -123,7 +124,20 @@ def report_queue(request: HttpRequest) -> HttpResponse:
     waiting = (
         PublicReport.objects.new().decidable_by(request.user).select_related("commune")
     )
-    return render(request, "sites/reports/report_queue.html", {"reports": waiting})
+    waiting = listing.search(
+        request, waiting, ("description", "commune__name", "commune__code")
+    )
+    waiting, sort_links = listing.sort(request, waiting, REPORT_SORTS, "created_at")
+    page = listing.paginate(request, waiting)
+    context = {**listing.list_context(request, page, sort_links), "reports": page}
+    return render(request, "sites/reports/report_queue.html", context)
+
+
+REPORT_SORTS = {
+    "created_at": ("created_at",),
+    "kind": ("kind",),
+    "commune": ("commune__name",),
+}
 
 
 @local_admin_required

@@ -3,6 +3,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -10,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from actors.capabilities import CHANGE_SITE, CLOSE_SITE, SEE_PROCEDURES, can
 from actors.scope import scope_of
+from lib import listing
 from lib.csp import nonce_map_widgets
 from sites.api.filters import SiteFilter
 from sites.forms import CloseForm, NoteForm, ProcedureForm, SiteForm
@@ -19,7 +21,9 @@ from sites.models.site import ConditionStatus
 from sites.services import site as services
 from territory.models import Territory
 
-PAGE_LIMIT = 500
+# Past states are rebuilt in Python from the history: beyond this many sites the list
+# says it is cut (narrow by commune or filters), never silently.
+AS_OF_LIMIT = 2000
 
 
 def _as_of(request) -> datetime.date | None:
@@ -34,22 +38,43 @@ def _as_of(request) -> datetime.date | None:
         return None
 
 
+SORT_KEYS = {
+    "name": ("name",),
+    "commune": ("commune__name", "name"),
+    "kind": ("kind",),
+    "status": ("status",),
+    "people": ("people",),
+    "declared_on": ("declared_on",),
+}
+
+
 @login_required
 def site_list(request: HttpRequest) -> HttpResponse:
-    sites = (
-        Site.objects.visible_to(request.user)
-        .select_related("commune")
-        .order_by("commune__name", "pk")
-    )
+    """Scoped, filtered (the API's SiteFilter), searched, sorted and paged sites."""
+    sites = Site.objects.visible_to(request.user).select_related("commune")
+    query = request.GET.get("q", "").strip()
+    if query:
+        sites = sites.filter(
+            Q(name__icontains=query)
+            | Q(address__icontains=query)
+            | Q(commune__name__icontains=query)
+            | Q(commune__code=query)
+        )
+    sites, sort_links = listing.sort(request, sites, SORT_KEYS, "commune")
     day = _as_of(request)
+    truncated = False
     if day:  # filter on the state at that date, not today's
-        rows = past_states(list(sites[:PAGE_LIMIT]), day, request.GET)
+        rows = past_states(list(sites[: AS_OF_LIMIT + 1]), day, request.GET)
+        truncated = len(rows) > AS_OF_LIMIT
+        rows = rows[:AS_OF_LIMIT]
     else:
         # The API's filters, so the home map's "list of these sites" link holds.
-        sites = SiteFilter(_known_filters(request.GET), queryset=sites).qs
-        rows = list(sites[:PAGE_LIMIT])
+        rows = SiteFilter(_known_filters(request.GET), queryset=sites).qs
+    page = listing.paginate(request, rows)
     context = {
-        "sites": rows,
+        **listing.list_context(request, page, sort_links),
+        "sites": page.object_list,
+        "query": query,
         "as_of": day,
         # The list's own query string, so its export links export what it shows.
         "export_query": _export_query(request.GET),
@@ -59,6 +84,8 @@ def site_list(request: HttpRequest) -> HttpResponse:
             ("geojson", "GeoJSON"),
             ("gpkg", "GeoPackage"),
         ],
+        "as_of_truncated": truncated,
+        "as_of_limit": AS_OF_LIMIT,
         "statuses": SiteStatus.choices,
         "kinds": SiteKind.choices,
         "conditions": ConditionStatus.choices,
@@ -176,9 +203,17 @@ def site_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def site_update(request: HttpRequest, pk: int) -> HttpResponse:
+    # Readable but not writable: 403 with the reason; out of sight: 404.
     site = get_object_or_404(
-        Site.objects.editable_by(request.user).select_related("commune"), pk=pk
+        Site.objects.visible_to(request.user).select_related("commune"), pk=pk
     )
+    if not can(request.user, CHANGE_SITE, site):
+        raise PermissionDenied(
+            _(
+                "You can read this site but not change it: it is outside the "
+                "territories where you may write."
+            )
+        )
     form = SiteForm(
         request.POST or None, instance=site, initial={"version": site.version}
     )
