@@ -38,6 +38,7 @@ _TEXT_COLUMNS = (
     "status",
     "kind",
     "commune_id",
+    "closed_on",
     *(f"{theme}_status" for theme in PUBLISHED_THEMES),
 )
 

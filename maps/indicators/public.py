@@ -1,15 +1,22 @@
 """Public open data: a nationwide table by département, région and nation, protected
 by lib.disclosure and stored as a fixed snapshot (`publish_indicators`).
 
-Sites are grouped per département and column in SQL; régions and the nation are
-sums of their départements, so every equation of the table holds exactly.
+Two families of columns share the table: the stock of open sites on the day (all,
+by kind, by living condition) and the flow of sites closed in the year before it
+(all, by closure status, with their people at closure). Sites are grouped per
+département and column in SQL; régions and the nation are sums of their
+départements, so every equation of the table holds exactly.
 """
 
 import datetime
 from collections import Counter
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from lib.disclosure import Cell, Rules, hierarchy_equations, protect, round_people
 from maps.indicators.definitions import (
@@ -18,9 +25,15 @@ from maps.indicators.definitions import (
     PERSON_COUNTS,
     PUBLISHED_THEMES,
 )
-from maps.indicators.engine import _source
+from maps.indicators.engine import CLOSED_STATUSES, _source
 from maps.models import IndicatorSnapshot
 from sites.models import Site
+from sites.models.site import (
+    THEME_LABELS,
+    ConditionStatus,
+    SiteKind,
+    SiteStatus,
+)
 from territory.models import Level, Territory
 
 TOTAL = "all"
@@ -28,7 +41,12 @@ GROUPS = {
     "kind": [f"kind:{k}" for k in KINDS],
     **{t: [f"{t}:{s}" for s in CONDITION_STATUSES] for t in PUBLISHED_THEMES},
 }
-COLUMNS = [TOTAL, *(c for columns in GROUPS.values() for c in columns)]
+CLOSED_TOTAL = "closed:all"
+CLOSED_GROUPS = {"closed": [f"closed:{s}" for s in CLOSED_STATUSES]}
+STOCK_COLUMNS = [TOTAL, *(c for columns in GROUPS.values() for c in columns)]
+CLOSED_COLUMNS = [CLOSED_TOTAL, *CLOSED_GROUPS["closed"]]
+COLUMNS = [*STOCK_COLUMNS, *CLOSED_COLUMNS]
+CLOSURE_PERIOD = datetime.timedelta(days=365)
 PUBLIC_LEVELS = (Level.NATION, Level.REGION, Level.DEPARTEMENT)
 FIELDS = (
     "level",
@@ -42,6 +60,33 @@ FIELDS = (
 )
 
 
+def column_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The columns grouped and named in the reader's language, for a <select>."""
+    kinds = dict(SiteKind.choices)
+    conditions = dict(ConditionStatus.choices)
+    closures = dict(SiteStatus.choices)
+    groups: list[tuple[Any, Any]] = [
+        (_("Open sites"), [(TOTAL, _("all open sites"))]),
+        (
+            _("Open sites by kind"),
+            [(f"kind:{k}", str(kinds[k])) for k in KINDS],
+        ),
+        *(
+            (
+                format_lazy(_("Open sites by {theme} status"), theme=THEME_LABELS[t]),
+                [(f"{t}:{s}", str(conditions[s])) for s in CONDITION_STATUSES],
+            )
+            for t in PUBLISHED_THEMES
+        ),
+        (
+            _("Sites closed in the year before the snapshot"),
+            [(CLOSED_TOTAL, _("all closures"))]
+            + [(f"closed:{s}", str(closures[s])) for s in CLOSED_STATUSES],
+        ),
+    ]
+    return [(str(title), [(k, str(v)) for k, v in items]) for title, items in groups]
+
+
 def rules_from_settings() -> Rules:
     return Rules(
         min_sites=settings.DISCLOSURE_MIN_SITES,
@@ -52,21 +97,30 @@ def rules_from_settings() -> Rules:
 
 
 def _departement_cells(day: datetime.date | None) -> dict[tuple[str, str], dict]:
-    """(département path, column) -> sites, people, largest and person counts."""
+    """(département path, column) -> sites, people, largest and person counts.
+
+    An open site counts in every stock column it belongs to; a site closed in the
+    year up to `day` (today when None) in the closure columns, with its people at
+    closure."""
     source, params = _source(Site.objects.all(), day)
+    last = day or timezone.localdate()
     territory = Territory._meta.db_table
-    labels = ", ".join(
+    stock = ", ".join(
         ["'all'", "'kind:' || kind"]
         + [f"'{t}:' || coalesce({t}_status, 'unknown')" for t in PUBLISHED_THEMES]
     )
+    closed = f"'{CLOSED_TOTAL}', 'closed:' || status"
     sums = ", ".join(f"coalesce(sum({c}), 0)" for c in PERSON_COUNTS)
     sql = f"""SELECT substring(t.path from '^(/[^/]+/R[^/]+/D[^/]+/)') AS dep, col,
         count(*), coalesce(max(people), 0), {sums}
     FROM ({source}) src JOIN {territory} t ON t.id = src.commune_id::bigint
-    CROSS JOIN LATERAL unnest(ARRAY[{labels}]) AS col
-    WHERE src.status = 'open' GROUP BY dep, col"""  # noqa: S608 (constants only)
+    CROSS JOIN LATERAL unnest(CASE WHEN src.status = 'open'
+        THEN ARRAY[{stock}] ELSE ARRAY[{closed}] END) AS col
+    WHERE src.status = 'open'
+       OR (src.closed_on::date > %s AND src.closed_on::date <= %s)
+    GROUP BY dep, col"""  # noqa: S608 (constants only)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*params, last - CLOSURE_PERIOD, last])
         rows = cursor.fetchall()
     return {
         (dep, col): {
@@ -122,7 +176,9 @@ def build_table(day: datetime.date | None = None, rules: Rules | None = None) ->
         t.path: (t.parent.path if t.parent and t.parent.path in by_path else None)
         for t in territories
     }
-    status = protect(cells, hierarchy_equations(parents, GROUPS, TOTAL), rules)
+    equations = hierarchy_equations(parents, GROUPS, TOTAL)
+    equations += hierarchy_equations(parents, CLOSED_GROUPS, CLOSED_TOTAL)
+    status = protect(cells, equations, rules)
     rows = [
         _row(t, column, figures[(t.path, column)], status[(t.path, column)], rules)
         for t in territories

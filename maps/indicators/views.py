@@ -17,7 +17,14 @@ from django.views.decorators.http import require_GET
 from actors.audit import record
 from actors.scope import scope_of
 from maps.indicators.definitions import INDICATORS, MAP_INDICATORS, PERSON_COUNTS
-from maps.indicators.public import COLUMNS, FIELDS, TOTAL, rules_from_settings
+from maps.indicators.public import (
+    CLOSED_COLUMNS,
+    COLUMNS,
+    FIELDS,
+    TOTAL,
+    column_choices,
+    rules_from_settings,
+)
 from maps.indicators.tables import CHILD_LEVEL, dashboard_tables, download
 from maps.models import IndicatorSnapshot
 from territory.models import Level, Territory
@@ -188,8 +195,12 @@ def public_index(request: HttpRequest) -> HttpResponse:
     indicator = indicator if indicator in COLUMNS else TOTAL
     rows = [r for r in snapshot.rows if r["indicator"] == indicator] if snapshot else []
     labels = _suppression_labels()
+    levels = dict(Level.choices)
     for row in rows:
         row["rule"] = labels.get(row["suppressed"], "")
+        row["level_label"] = levels.get(row["level"], row["level"])
+    choices = column_choices()
+    names = {key: f"{group}: {name}" for group, items in choices for key, name in items}
     choropleth = {
         "territoriesUrl": reverse("territory-list"),
         "level": Level.DEPARTEMENT,
@@ -208,7 +219,9 @@ def public_index(request: HttpRequest) -> HttpResponse:
             "snapshots": snapshots,
             "rows": rows,
             "indicator": indicator,
-            "columns": COLUMNS,
+            "indicator_name": names[indicator],
+            "closures": indicator in CLOSED_COLUMNS,
+            "choices": choices,
             "choropleth": choropleth,
             "rounding": rules_from_settings().rounding,
         },
@@ -255,8 +268,8 @@ def public_schema(request: HttpRequest) -> JsonResponse:
         {"name": "code", "type": "string", "description": "INSEE code of the territory"},
         {"name": "name", "type": "string", "description": "name of the territory"},
         {"name": "parent", "type": "string", "description": "INSEE code of the parent territory"},
-        {"name": "indicator", "type": "string", "description": "all, kind:<kind> or <theme>:<status> (open sites only)", "constraints": {"enum": COLUMNS}},
-        {"name": "sites", "type": "integer", "description": "open sites in the cell; empty when suppressed"},
+        {"name": "indicator", "type": "string", "description": "all, kind:<kind> or <theme>:<status> for open sites on the day; closed:all or closed:<status> for sites closed in the 365 days up to the day (their people at closure)", "constraints": {"enum": COLUMNS}},
+        {"name": "sites", "type": "integer", "description": "sites in the cell (open, or closed in the year for closed:*); empty when suppressed"},
         *(
             {"name": c, "type": "integer", "description": f"{c.replace('_', ' ')} in those sites, rounded to the nearest {rules_from_settings().rounding}; empty when suppressed"}
             for c in PERSON_COUNTS
@@ -266,7 +279,7 @@ def public_schema(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {
             "name": "terrain-commun-indicators",
-            "description": "Open sites and their population by département, région and nation, disclosure-controlled.",
+            "description": "Open sites and their population, and sites closed in the year before, by département, région and nation, disclosure-controlled.",
             "method": request.build_absolute_uri(reverse("public:method")),
             "fields": fields,
             "primaryKey": ["level", "code", "indicator"],

@@ -197,6 +197,40 @@ def test_public_table_marks_each_suppressed_cell_with_its_rule(sites):
     )
 
 
+def close(site: Site, status: str, days_ago: int) -> None:
+    site.status = status
+    site.closed_on = timezone.localdate() - datetime.timedelta(days=days_ago)
+    site.save(update_fields=["status", "closed_on"])
+
+
+def test_public_table_counts_the_closures_of_the_year_by_status(sites):
+    extra = [make_site("92012", 12), make_site("92040", 9), make_site("92050", 8)]
+    close(extra[0], "closed_court", 30)
+    close(extra[1], "resorbed", 200)
+    close(extra[2], "resorbed", 400)  # more than a year ago: left out
+    rows = build_table(
+        rules=Rules(min_sites=0, min_people=0, dominance=1.0, rounding=1)
+    )["rows"]
+    cell = {(r["code"], r["indicator"]): r for r in rows}
+    assert cell[("92", "closed:all")]["sites"] == 2
+    assert cell[("92", "closed:all")]["people"] == 21
+    assert cell[("92", "closed:closed_court")]["sites"] == 1
+    assert cell[("92", "closed:resorbed")]["people"] == 9
+    assert cell[("FR", "closed:all")]["sites"] == 2
+    # Closed sites leave the stock: the open figures are those of the fixture.
+    assert cell[("FR", "all")]["people"] == 227
+    closure_columns = [c for c in COLUMNS if c.startswith("closed:")][1:]
+    assert sum(cell[("92", c)]["sites"] for c in closure_columns) == 2
+
+
+def test_closures_alone_in_a_departement_are_suppressed_with_their_total(sites):
+    close(make_site("13055", 30), "closed_court", 10)
+    rows = build_table(rules=Rules())["rows"]
+    cell = {(r["code"], r["indicator"]): r for r in rows}
+    assert cell[("13", "closed:all")]["suppressed"] == "sites"
+    assert cell[("13", "closed:closed_court")]["people"] is None
+
+
 COORDINATE = re.compile(r"-?\d{1,3}\.\d{3,}")
 
 
