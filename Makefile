@@ -14,7 +14,7 @@ DEV_ENV = DATABASE_URL="$(DB_URL)" DEBUG=1
 PROD_ENV = DATABASE_URL="$(DB_URL)" DEBUG=0 ALLOWED_HOSTS=terrain.example.org \
 	SECRET_KEY="check-deploy-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=')"
 
-.PHONY: help run test setup system database venv vendor migrate data demo lint typecheck check pytest lock pii-eval qgis-check
+.PHONY: help run test setup system database venv vendor migrate data demo lint typecheck check pytest lock pii-eval qgis-check backup restore
 
 help:
 	@echo "make run   set everything up and serve http://127.0.0.1:8000"
@@ -59,6 +59,15 @@ run: demo
 	worker=$$!; \
 	trap 'kill $$worker 2>/dev/null || true; wait $$worker 2>/dev/null || true' EXIT INT TERM; \
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+# Backups: pg_dump (custom format) into var/backups/, with a manifest of row counts and a
+# checksum per table taken in the dump's own snapshot; restore checks the data against it.
+backup: setup
+	@$(DEV_ENV) $(PY) deploy/backup.py backup --out "$(or $(BACKUP_DIR),var/backups)"
+
+restore: setup
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/<name>.dump"; exit 2; }
+	@$(DEV_ENV) $(PY) deploy/backup.py restore "$(FILE)"
 
 lint: venv
 	$(VENV)/bin/ruff check .
