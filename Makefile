@@ -14,7 +14,7 @@ DEV_ENV = DATABASE_URL="$(DB_URL)" DEBUG=1
 PROD_ENV = DATABASE_URL="$(DB_URL)" DEBUG=0 ALLOWED_HOSTS=terrain.example.org \
 	SECRET_KEY="check-deploy-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=')"
 
-.PHONY: help run test setup system database venv vendor migrate data demo lint typecheck check pytest lock pii-eval qgis-check backup restore
+.PHONY: help run test setup system database venv vendor migrate data demo lint typecheck check pytest lock pii-eval qgis-check backup restore api-fuzz
 
 help:
 	@echo "make run   set everything up and serve http://127.0.0.1:8000"
@@ -68,6 +68,13 @@ backup: setup
 restore: setup
 	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/<name>.dump"; exit 2; }
 	@$(DEV_ENV) $(PY) deploy/backup.py restore "$(FILE)"
+
+# schemathesis over the OpenAPI schema, anonymous and three roles, on a database of its
+# own (it writes through the API); not part of `make test`.
+FUZZ_DB ?= terrain_commun_fuzz
+api-fuzz:
+	@$(MAKE) --no-print-directory demo DBNAME=$(FUZZ_DB)
+	@DATABASE_URL="$$(DATABASE_URL="$(DATABASE_URL)" deploy/database-url.sh $(FUZZ_DB))" DEBUG=1 deploy/api-fuzz.sh
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# `make api-fuzz`: schemathesis against the app's own OpenAPI schema, every method,
+# anonymously and with the tokens of asso92, prefecture92 and ministere (demo accounts).
+# It writes through the API: run it on a database of its own (the Makefile passes
+# DBNAME=terrain_commun_fuzz, loaded with the demo). Exit code 1 if any run failed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+venv=var/schemathesis
+if [ ! -x "$venv/bin/schemathesis" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==4.32.5"
+fi
+mkdir -p var/api-fuzz
+port="$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+base="http://127.0.0.1:$port"
+# The server logs to a file and never holds the caller's output.
+$PY manage.py runserver --noreload "127.0.0.1:$port" >var/api-fuzz/server.log 2>&1 </dev/null &
+server=$!
+trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
+for _ in $(seq 120); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.5; done
+
+# Demo accounts: charter accepted and one API token each (the fuzz database only).
+tokens="$($PY manage.py shell -c '
+from rest_framework.authtoken.models import Token
+from actors.models import User
+for name in ("asso92", "prefecture92", "ministere"):
+    user = User.objects.get(email=f"{name}@demo.terrain")
+    user.charter_version = 10**6
+    user.save(update_fields=["charter_version"])
+    print(name, Token.objects.get_or_create(user=user)[0].key)
+' 2>/dev/null | grep -E '^[a-z0-9]+ [0-9a-f]{40}$')"
+
+failed=0
+run() {
+  local who="$1"; shift
+  echo "== schemathesis as $who"
+  if "$venv/bin/schemathesis" run "$base/api/schema/" --url "$base" --no-color \
+      --max-examples "${FUZZ_EXAMPLES:-25}" --seed "${FUZZ_SEED:-20261207}" --workers 1 \
+      --report junit --report-dir "var/api-fuzz/$who" "$@" >"var/api-fuzz/$who.txt" 2>&1; then
+    echo "   passed"
+  else
+    failed=1
+    echo "   FAILED (var/api-fuzz/$who.txt):"
+  fi
+  sed -n '/^=* SUMMARY/,$p' "var/api-fuzz/$who.txt" | grep -E "ST[0-9]+|Test cases|failures|passed" || true
+}
+run anonymous
+while read -r name token; do
+  run "$name" -H "Authorization: Token $token"
+done <<<"$tokens"
+exit "$failed"
