@@ -15,7 +15,7 @@ from procrastinate.contrib.django import app
 
 from actors.mail import run_pending_jobs
 from sites.api.filters import SiteFilter
-from sites.export import export_fields, export_rows, to_gpkg, to_xlsx
+from sites.export import export_fields, export_rows, sites_gpkg, to_xlsx
 from sites.models import ExportStatus, Site, SiteExport
 
 PROGRESS_EVERY = 500
@@ -86,7 +86,7 @@ def _content(export: SiteExport) -> bytes:
     return (
         to_xlsx(counted, fields)
         if export.format == "xlsx"
-        else to_gpkg(counted, fields)
+        else sites_gpkg(counted, fields)
     )
 
 

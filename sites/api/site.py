@@ -32,8 +32,8 @@ from sites.export import (
     export_fields,
     export_rows,
     geojson_chunks,
+    sites_gpkg,
     to_geojson,
-    to_gpkg,
     to_xlsx,
 )
 from sites.history import as_of, past_states
@@ -247,7 +247,7 @@ class SiteViewSet(viewsets.ModelViewSet):
                 "csv": lambda: "".join(csv_lines(rows, fields, note)),
                 "xlsx": lambda: to_xlsx(rows, fields, note),
                 "geojson": lambda: to_geojson(rows, fields, note),
-                "gpkg": lambda: to_gpkg(rows, fields, note),
+                "gpkg": lambda: sites_gpkg(rows, fields, note),
             }[kind]()
             response = HttpResponse(body, content_type=CONTENT_TYPES[kind])
         response["Content-Disposition"] = f'attachment; filename="sites.{kind}"'

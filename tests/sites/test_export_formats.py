@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 import subprocess
 
 import pytest
@@ -13,7 +14,7 @@ from rest_framework.test import APIClient
 
 from actors.models import AuditEvent
 from actors.roles import Role
-from sites.models import Site
+from sites.models import Site, SiteKind
 from tests.factories import point_in, territory, user_with
 
 pytestmark = pytest.mark.django_db
@@ -49,26 +50,51 @@ def export(client, language="en", **params):
     return client.get("/api/v1/sites/export/", params, HTTP_ACCEPT_LANGUAGE=language)
 
 
-def test_a_geopackage_read_back_with_gdal_gives_the_same_ids_and_points(
+def read_gpkg(content: bytes, path) -> dict[str, dict[int, tuple]]:
+    """{layer: {id: (x, y, feature)}} read back with GDAL."""
+    path.write_bytes(content)
+    return {
+        layer.name: {int(f.get("id")): (f.geom.x, f.geom.y, f) for f in layer}
+        for layer in DataSource(str(path))
+    }
+
+
+def ogr_field_types(path, layer: str) -> dict[str, str]:
+    """{field: OGR type} as `ogrinfo` prints them."""
+    info = subprocess.run(
+        ["ogrinfo", "-so", str(path), layer], capture_output=True, text=True, check=True
+    ).stdout
+    return dict(re.findall(r"^(\w+): ([\w()]+) \(", info, flags=re.MULTILINE))
+
+
+def test_a_geopackage_has_one_typed_layer_per_kind_with_the_apis_ids_and_points(
     sites, tmp_path
 ):
+    Site.objects.filter(pk=sites[0].pk).update(people=None, declared_on=None)
     response = export(client_for(), format_type="gpkg")
     assert response["Content-Type"] == "application/geopackage+sqlite3"
     path = tmp_path / "sites.gpkg"
-    path.write_bytes(response.content)
-    layer = DataSource(str(path))[0]
-    read = {int(f.get("id")): f.geom.clone() for f in layer}
-    assert set(read) == {s.pk for s in sites}
-    for site in sites:
-        assert read[site.pk].x == pytest.approx(site.point.x, abs=1e-6)
-        assert read[site.pk].y == pytest.approx(site.point.y, abs=1e-6)
-    info = subprocess.run(
-        ["ogrinfo", "-so", str(path), "sites"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    assert "people: Integer" in info and "declared_on: Date" in info
+    layers = read_gpkg(response.content, path)
+    assert set(layers) == {code for code, _label in SiteKind.choices}
+    api = client_for().get("/api/v1/sites/", {"page_size": 1000}).json()["features"]
+    for feature in api:
+        kind = feature["properties"]["kind"]
+        x, y, _read = layers[kind][feature["id"]]
+        assert (x, y) == pytest.approx(
+            tuple(feature["geometry"]["coordinates"]), abs=1e-6
+        )
+    assert {i for ids in layers.values() for i in ids} == {f["id"] for f in api}
+    assert set(layers["building"]) == {sites[1].pk} and not layers["other"]
+    types = ogr_field_types(path, "land")
+    assert types["people"] == types["id"] == types["households"] == "Integer"
+    assert types["declared_on"] == types["closed_on"] == "Date"
+    assert types["updated_at"] == "DateTime" and types["name"] == "String"
+    assert ogr_field_types(path, "other")["people"] == "Integer"
+    empty = layers["land"][sites[0].pk][2]
+    assert (
+        empty.get("people") is None
+        and layers["land"][sites[2].pk][2].get("people") == 12
+    )
 
 
 def test_an_xlsx_has_french_headers_and_date_cells(sites):
@@ -154,11 +180,9 @@ def test_large_files_are_built_by_a_job_and_downloaded_by_the_user_who_asked(
         )
         assert len(rows) == 4  # header and the three land sites
     else:
-        (tmp_path / "read.gpkg").write_bytes(content)
-        layer = DataSource(str(tmp_path / "read.gpkg"))[0]
-        assert {int(f.get("id")) for f in layer} == {
-            s.pk for s in sites if s.kind == "land"
-        }
+        layers = read_gpkg(content, tmp_path / "read.gpkg")
+        assert set(layers["land"]) == {s.pk for s in sites if s.kind == "land"}
+        assert not layers["building"]
     client.force_login(user_with(Role.NATIONAL, "FR"))
     assert client.get(status_url).status_code == 404
     assert client.get(status_url + "download/").status_code == 404
@@ -205,6 +229,11 @@ def test_accessibility_points_export_in_csv_geojson_and_geopackage(tmp_path, cli
     assert "'=1+1" in body and len(list(csv.DictReader(io.StringIO(body)))) == 3
     gpkg = client.get("/api/v1/accessibility-points/export/?format_type=gpkg")
     (tmp_path / "points.gpkg").write_bytes(gpkg.content)
-    layer = DataSource(str(tmp_path / "points.gpkg"))[0]
-    assert {int(f.get("id")) for f in layer} == {p.pk for p in made}
+    layers = read_gpkg(gpkg.content, tmp_path / "points.gpkg")
+    assert list(layers) == ["disabled_parking"]
+    assert set(layers["disabled_parking"]) == {p.pk for p in made}
+    types = ogr_field_types(tmp_path / "points.gpkg", "disabled_parking")
+    assert types["spaces"] == types["created_year"] == "Integer"
+    assert types["length_m"] == "Real" and types["open_air"] == "Integer(Boolean)"
+    assert types["verified_at"] == "DateTime" and types["address"] == "String"
     assert AuditEvent.objects.filter(action="accessibility.exported").count() == 3
