@@ -137,14 +137,6 @@ def _cell(value):
     return spreadsheet_safe(value)
 
 
-def to_csv(rows: list[dict], fields: list[str]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows({k: _cell(v) for k, v in row.items()} for row in rows)
-    return buffer.getvalue()
-
-
 def csv_lines(
     rows: Iterable[dict],
     fields: list[str],

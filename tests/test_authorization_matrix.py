@@ -107,6 +107,7 @@ ROUTES = {
     "interventions/unsubscribe/<str:token>/": "public, signed token (tests/interventions/test_digests)",
     "api/docs/": "public",
     "api/v1/accessibility-points/export/": "public read, audited (tests/sites/test_export_formats)",
+    "sites/exports/": "login (own jobs only, tests/sites/test_export_jobs)",
     "sites/exports/<int:pk>/": "the user who asked (tests/sites/test_export_formats)",
     "sites/exports/<int:pk>/download/": "the user who asked (tests/sites/test_export_formats)",
     "ogc/": "public", "ogc/conformance": "public", "ogc/collections": "public (lists only what the user reads)",
@@ -328,7 +329,7 @@ def test_intervention_pages_show_exactly_the_interventions_in_scope(
         return
     listed = {i.pk for i in listing.context["page"].object_list}
     assert listed == {interventions[p].pk for p in READS[role]}
-    exported = client.get("/interventions/export/").content.decode()
+    exported = b"".join(client.get("/interventions/export/").streaming_content).decode()
     assert {p for p in POSITIONS if f"Action {p}" in exported} == READS[role]
     for position, intervention in interventions.items():
         base = f"/interventions/{intervention.pk}/"

@@ -28,6 +28,7 @@ from actors.api.authentication import (
     CharterTokenAuthentication,
 )
 from maps.ogc.collections import BY_ID, COLLECTIONS, Collection, InvalidFilter
+from sites.api.filters import PLACE_FILTERS
 from sites.export import AS_OF_LIMIT
 from sites.history import past_states
 
@@ -239,7 +240,7 @@ class ItemsView(OgcView):
         """Sites as they were that day: placed today (scope, territory, bbox), then
         filtered on their state then, as the REST API's `as_of` does."""
         params = self.request.query_params
-        place = {k: params[k] for k in ("territory", "in_bbox") if k in params}
+        place = {k: params[k] for k in PLACE_FILTERS if k in params}
         try:
             rows = collection.filter(
                 rows, QueryDict(urlencode(place)), _bbox(self.request)

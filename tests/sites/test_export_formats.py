@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 from django.contrib.gis.gdal import DataSource
+from django.db.models import Q
 from django.utils import timezone
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
@@ -188,24 +189,58 @@ def test_large_files_are_built_by_a_job_and_downloaded_by_the_user_who_asked(
     assert client.get(status_url + "download/").status_code == 404
 
 
+def ids_on_every_exit(client, user, query: str) -> dict[str, set[int]]:
+    """The ids each exit gives for one query string, and whether the list page's
+    export links carry it."""
+    client.force_login(user)
+    page = client.get(f"/sites/?{query}")
+    api = APIClient()
+    api.force_authenticate(user)
+
+    def features(url: str) -> set[int]:
+        return {f["id"] for f in api.get(url).json()["features"]}
+
+    exported_csv = api.get(f"/api/v1/sites/export/?{query}&format_type=csv")
+    rows = csv.DictReader(io.StringIO(exported_csv.content.decode("utf-8-sig")))
+    return {
+        "page": {site.pk for site in page.context["sites"]},
+        "api": features(f"/api/v1/sites/?{query}"),
+        "ogc": features(f"/ogc/collections/sites/items?{query}"),
+        "geojson": features(f"/api/v1/sites/export/?{query}&format_type=geojson"),
+        "csv": {int(row["id"]) for row in rows},
+        "links": {
+            kind
+            for kind in ("csv", "xlsx", "geojson", "gpkg")
+            if f"{query.replace('&', '&amp;')}&amp;format_type={kind}"
+            in page.content.decode()
+        },
+    }
+
+
 def test_the_same_query_string_gives_the_same_ids_on_every_exit(sites, client):
     """The list page, the API, OGC items and the export read one filter definition."""
-    user = user_with(Role.NATIONAL, "FR")
     Site.objects.filter(pk=sites[1].pk).update(status="resorbed")
     query = "status=open&kind=land&kind=building&territory=92"
     wanted = {s.pk for s in sites[:3] if s.pk != sites[1].pk}
-    client.force_login(user)
-    page = client.get(f"/sites/?{query}&water_status=")  # the form's "all"
-    assert {site.pk for site in page.context["sites"]} == wanted
-    assert f"{query.replace('&', '&amp;')}&amp;format_type=csv" in page.content.decode()
-    api = APIClient()
-    api.force_authenticate(user)
-    listed = api.get(f"/api/v1/sites/?{query}").json()["features"]
-    assert {f["id"] for f in listed} == wanted
-    items = api.get(f"/ogc/collections/sites/items?{query}").json()["features"]
-    assert {f["id"] for f in items} == wanted
-    exported = api.get(f"/api/v1/sites/export/?{query}&format_type=geojson").json()
-    assert {f["id"] for f in exported["features"]} == wanted
+    found = ids_on_every_exit(client, user_with(Role.NATIONAL, "FR"), query)
+    assert found.pop("links") == {"csv", "xlsx", "geojson", "gpkg"}
+    assert found == dict.fromkeys(found, wanted)
+
+
+@pytest.mark.parametrize("search", ["S2", "s0", "92040"])
+def test_the_search_q_gives_the_same_ids_on_the_page_api_ogc_and_exports(
+    sites, client, search
+):
+    query = f"q={search}&kind=land"
+    wanted = set(
+        Site.objects.filter(kind="land")
+        .filter(Q(name__icontains=search) | Q(commune__code=search))
+        .values_list("pk", flat=True)
+    )
+    assert wanted and len(wanted) < len(sites)
+    found = ids_on_every_exit(client, user_with(Role.NATIONAL, "FR"), query)
+    assert found.pop("links") == {"csv", "xlsx", "geojson", "gpkg"}
+    assert found == dict.fromkeys(found, wanted)
 
 
 def test_accessibility_points_export_in_csv_geojson_and_geopackage(tmp_path, client):
