@@ -29,6 +29,13 @@ from sites.models import AccessibilityKind, AccessibilityPoint, Site, SiteKind
 # the user narrows by territory or bbox.
 AS_OF_LIMIT = 5_000
 FORMATS = ("csv", "xlsx", "geojson", "gpkg")
+# (format, its name for people): the export links of the list page and the map.
+FORMAT_LABELS = [
+    ("csv", "CSV"),
+    ("xlsx", "XLSX"),
+    ("geojson", "GeoJSON"),
+    ("gpkg", "GeoPackage"),
+]
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -13,6 +13,7 @@ from actors.scope import scope_of
 from lib import listing
 from lib.csp import nonce_map_widgets
 from sites.api.filters import SiteFilter, search
+from sites.export import FORMAT_LABELS
 from sites.forms import CloseForm, NoteForm, ProcedureForm, SiteForm
 from sites.history import ACTION_LABELS, as_of, past_states, readable_changes
 from sites.models import Site, SiteKind, SiteStatus
@@ -73,12 +74,7 @@ def site_list(request: HttpRequest) -> HttpResponse:
         "as_of": day,
         # The list's own query string, so its export links export what it shows.
         "export_query": _export_query(request.GET),
-        "export_formats": [
-            ("csv", "CSV"),
-            ("xlsx", "XLSX"),
-            ("geojson", "GeoJSON"),
-            ("gpkg", "GeoPackage"),
-        ],
+        "export_formats": FORMAT_LABELS,
         "as_of_truncated": truncated,
         "as_of_limit": AS_OF_LIMIT,
         "statuses": SiteStatus.choices,
