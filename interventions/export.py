@@ -153,6 +153,7 @@ def job_content(export, counting) -> bytes:
 
     visible = Intervention.objects.visible_to(export.user)
     interventions = InterventionFilter(QueryDict(export.query), queryset=visible).qs
+    type(export).objects.filter(pk=export.pk).update(rows_total=interventions.count())
     fields = fields_for(interventions, export.user)
     rows = counting(export.pk, export_rows(interventions, export.user))
     return to_xlsx(rows, fields)

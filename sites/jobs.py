@@ -65,6 +65,7 @@ def write_export(export_id: int) -> None:
         raise
     folder = settings.PRIVATE_FILES_ROOT / "exports"
     folder.mkdir(parents=True, exist_ok=True)
+    export.refresh_from_db(fields=["rows_total"])  # counted again when it ran
     export.file_name = f"{export.dataset}-{export.pk}.{export.format}"
     (folder / export.file_name).write_bytes(content)
     export.status = ExportStatus.DONE

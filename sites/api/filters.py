@@ -1,14 +1,32 @@
 import django_filters
+from django import forms
 from django.contrib.gis.geos import Polygon
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from django_filters.fields import BaseCSVField
 
 from sites.models import Site, SiteKind, SiteStatus
 from sites.models.site import ConditionStatus
 from territory.models import Territory
 
 
+class FourNumbersField(BaseCSVField):
+    def clean(self, value):
+        value = super().clean(value)
+        if value is not None and len(value) != 4:
+            raise forms.ValidationError(
+                _(
+                    "Four numbers: min longitude,min latitude,max longitude,max latitude."
+                )
+            )
+        return value
+
+
 class BBoxFilter(django_filters.BaseCSVFilter, django_filters.NumberFilter):
-    """Four numbers, as rest_framework_gis's `in_bbox`: here so every exit has it."""
+    """Four numbers, as rest_framework_gis's `in_bbox`: here so every exit has it;
+    another count is refused (400), not answered with nothing."""
+
+    base_field_class = FourNumbersField
 
 
 class SiteFilter(django_filters.FilterSet):

@@ -77,7 +77,9 @@ def test_a_large_intervention_xlsx_is_a_job_holding_every_row_in_scope(
 
 def test_an_unknown_intervention_format_is_refused(client):
     client.force_login(user_with(Role.NATIONAL, "FR"))
-    response = client.get("/interventions/export/", {"format_type": "pdf"})
+    response = client.get(
+        "/interventions/export/", {"format_type": "pdf"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400 and b"csv or xlsx" in response.content
 
 
