@@ -365,13 +365,16 @@ LOGGING = {
 SILENCED_SYSTEM_CHECKS = ["gis.W001", "axes.W006"]
 
 # Exports up to this many rows are answered at once; beyond, CSV and GeoJSON stream
-# and XLSX and GeoPackage hold this many rows and say so (header and file).
+# and XLSX and GeoPackage are built by a background job (a page follows it).
 EXPORT_SYNC_LIMIT = int(os.environ.get("EXPORT_SYNC_LIMIT", "5000"))
 # Files built by background jobs (large exports): never served as static or media,
 # only through a view that checks who asked.
 PRIVATE_FILES_ROOT = Path(
     os.environ.get("PRIVATE_FILES_ROOT", BASE_DIR / "var" / "private")
 )
+# Days a finished export file is kept; then the worker's daily task (or the
+# `purge_exports` command) deletes it and marks the job expired.
+EXPORT_RETENTION_DAYS = int(os.environ.get("EXPORT_RETENTION_DAYS", "7"))
 
 # Declaring a site this close (metres) to an open one asks to confirm it is not a duplicate.
 SITE_DUPLICATE_METRES = 200

@@ -6,9 +6,10 @@ interventions whose funding the user may see (SEE_FUNDING), empty elsewhere.
 """
 
 import io
+from collections.abc import Iterable, Iterator
 
-from django.db.models import OuterRef, Subquery, Sum
-from django.http import HttpResponse
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
+from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
@@ -19,10 +20,13 @@ from interventions.models import (
     Intervention,
     InterventionReport,
 )
-from sites.export import spreadsheet_safe, to_csv
+from sites.export import csv_lines, spreadsheet_safe
 
-EXPORT_LIMIT = 50_000
 FUNDING_FIELDS = ("funding_planned", "funding_spent")
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def _labels() -> dict[str, str]:
@@ -48,22 +52,34 @@ def _labels() -> dict[str, str]:
     return labels
 
 
-def rows_for(interventions, user) -> tuple[list[dict], list[str]]:
-    """(rows keyed by field, field order); the funding columns only when some row
-    may show them."""
-    interventions = list(
+def annotated(interventions) -> QuerySet:
+    """Every row (no cap: CSV streams, a large XLSX is a background job), with its
+    latest report and funding totals, in a stable order."""
+    return (
         interventions.with_latest_report()
+        .select_related("territory", "lead_operator")
         .annotate(
             funding_planned=_funding_sum("amount_planned"),
             funding_spent=_funding_sum("amount_spent"),
         )
-        .order_by("pk")[:EXPORT_LIMIT]
+        .order_by("pk")
     )
-    rows = [_row(i, can(user, SEE_FUNDING, i)) for i in interventions]
+
+
+def fields_for(interventions, user) -> list[str]:
+    """The columns, with the funding ones only when some row may show them (the
+    header is written before the rows, so this looks first, stopping at the first)."""
     fields = [name for name in _labels() if name not in FUNDING_FIELDS]
-    if any(can(user, SEE_FUNDING, i) for i in interventions):
+    visible = interventions.select_related("territory", "lead_operator")
+    if any(can(user, SEE_FUNDING, i) for i in visible.iterator(chunk_size=1000)):
         fields += list(FUNDING_FIELDS)
-    return rows, fields
+    return fields
+
+
+def export_rows(interventions, user) -> Iterator[dict]:
+    """One row at a time: a streamed export never holds them all."""
+    for intervention in annotated(interventions).iterator(chunk_size=1000):
+        yield _row(intervention, can(user, SEE_FUNDING, intervention))
 
 
 def _funding_sum(amount: str) -> Subquery:
@@ -100,11 +116,10 @@ def _row(intervention: Intervention, sees_funding: bool) -> dict:
     return row
 
 
-def to_xlsx(rows: list[dict], fields: list[str]) -> bytes:
+def to_xlsx(rows: Iterable[dict], fields: list[str]) -> bytes:
     labels = _labels()
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Interventions")[:31]
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Interventions")[:31])
     sheet.append([labels[name] for name in fields])
     for row in rows:
         # openpyxl stores text starting with "=" as a formula: neutralise it first.
@@ -114,16 +129,31 @@ def to_xlsx(rows: list[dict], fields: list[str]) -> bytes:
     return buffer.getvalue()
 
 
-def response(rows: list[dict], fields: list[str], kind: str) -> HttpResponse:
-    if kind == "xlsx":
-        content_type = (
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-        result = HttpResponse(to_xlsx(rows, fields), content_type=content_type)
-    else:
-        labels = _labels()
-        labelled = [{labels[k]: v for k, v in row.items()} for row in rows]
-        body = to_csv(labelled, [labels[name] for name in fields])
-        result = HttpResponse(body, content_type="text/csv; charset=utf-8")
-    result["Content-Disposition"] = f'attachment; filename="interventions.{kind}"'
-    return result
+def csv_response(interventions, user) -> StreamingHttpResponse:
+    """CSV streams every row, whatever their number (UTF-8 with a BOM for Excel)."""
+    fields = fields_for(interventions, user)
+    lines = csv_lines(export_rows(interventions, user), fields, names=_labels())
+    response = StreamingHttpResponse(lines, content_type=CONTENT_TYPES["csv"])
+    response["Content-Disposition"] = 'attachment; filename="interventions.csv"'
+    return response
+
+
+def xlsx_response(interventions, user) -> HttpResponse:
+    fields = fields_for(interventions, user)
+    body = to_xlsx(export_rows(interventions, user), fields)
+    response = HttpResponse(body, content_type=CONTENT_TYPES["xlsx"])
+    response["Content-Disposition"] = 'attachment; filename="interventions.xlsx"'
+    return response
+
+
+def job_content(export, counting) -> bytes:
+    """The XLSX of a background job: the same filter on the same query string, as
+    the user who asked sees it when it runs."""
+    from interventions.filters import InterventionFilter
+
+    visible = Intervention.objects.visible_to(export.user)
+    interventions = InterventionFilter(QueryDict(export.query), queryset=visible).qs
+    type(export).objects.filter(pk=export.pk).update(rows_total=interventions.count())
+    fields = fields_for(interventions, export.user)
+    rows = counting(export.pk, export_rows(interventions, export.user))
+    return to_xlsx(rows, fields)

@@ -6,11 +6,12 @@ whose ValidationError and PermissionDenied become form errors or messages here.
 
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,6 +50,7 @@ from interventions.models import (
 )
 from interventions.reminders import due_date
 from sites.history import end_of
+from sites.jobs import queue_export
 from sites.models import Site
 from sites.views.site import _add_errors, form_errors
 
@@ -351,13 +353,23 @@ def intervention_follow(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def intervention_export(request: HttpRequest) -> HttpResponse:
-    """CSV or XLSX of the filtered, visible interventions; funding only where allowed."""
+    """CSV (streamed) or XLSX of every filtered, visible intervention, funding only
+    where allowed; an XLSX beyond EXPORT_SYNC_LIMIT rows is built by a job."""
+    kind = request.GET.get("format_type") or "csv"
+    if kind not in export.CONTENT_TYPES:
+        return HttpResponseBadRequest(_("Unknown format: use csv or xlsx."))
     filtered = InterventionFilter(request.GET, queryset=_visible(request.user))
-    kind = "xlsx" if request.GET.get("format_type") == "xlsx" else "csv"
-    rows, fields = export.rows_for(filtered.qs, request.user)
+    matched = filtered.qs.count()
+    job = None
+    if kind == "xlsx" and matched > settings.EXPORT_SYNC_LIMIT:
+        job = queue_export(request.user, kind, request.GET, matched, "interventions")
     record("interventions.exported", actor=request.user, request=request,
-           rows=len(rows), format=kind)  # fmt: skip
-    return export.response(rows, fields, kind)
+           rows=matched, format=kind, queued=job.pk if job else "")  # fmt: skip
+    if job is not None:
+        return redirect("sites:export", job.pk)
+    if kind == "xlsx":
+        return export.xlsx_response(filtered.qs, request.user)
+    return export.csv_response(filtered.qs, request.user)
 
 
 @login_required

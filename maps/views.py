@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from actors.scope import scope_of
+from sites.export import FORMAT_LABELS
 from sites.models import SiteKind, SiteStatus
 from sites.models.site import ConditionStatus
 from territory.models import Level, Territory
@@ -91,7 +92,11 @@ def _map_config(request: HttpRequest) -> dict:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    context = {"map_config": _map_config(request), "filters": _filters()}
+    context = {
+        "map_config": _map_config(request),
+        "filters": _filters(),
+        "export_formats": FORMAT_LABELS,
+    }
     return render(request, "maps/home.html", context)
 
 

@@ -12,7 +12,13 @@ from actors.capabilities import (
     VERIFY_POINT,
     can,
 )
-from sites.models import AccessibilityPoint, ParkingRules, RestrictedZone, Site
+from sites.models import (
+    AccessibilityPoint,
+    ParkingRules,
+    RestrictedZone,
+    Site,
+    SiteExport,
+)
 
 
 class ScopedAdmin(LeafletGeoAdmin):
@@ -79,3 +85,33 @@ class ParkingRulesAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return obj is None or can(request.user, SET_PARKING_RULES, obj)
+
+
+@admin.register(SiteExport)
+class SiteExportAdmin(admin.ModelAdmin):
+    """Export jobs, read-only: a job belongs to the user who asked (its query string
+    says what they looked for), so staff see their own and superusers all."""
+
+    list_display = (
+        "__str__",
+        "user",
+        "status",
+        "rows_total",
+        "created_at",
+        "finished_at",
+    )
+    list_filter = ("status", "dataset", "format")
+    readonly_fields = [f.name for f in SiteExport._meta.fields]
+
+    def get_queryset(self, request):
+        jobs = super().get_queryset(request).select_related("user")
+        return jobs if request.user.is_superuser else jobs.filter(user=request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the purge deletes files and marks the rows expired

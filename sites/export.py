@@ -23,12 +23,19 @@ from openpyxl import Workbook
 from actors.capabilities import SEE_PROCEDURES, can
 from actors.predicates import is_any_local_admin
 from sites.history import TRACKED_FIELDS
-from sites.models import Site
+from sites.models import AccessibilityKind, AccessibilityPoint, Site, SiteKind
 
 # Sites rebuilt at a past date in one request (each replays its history): beyond,
 # the user narrows by territory or bbox.
 AS_OF_LIMIT = 5_000
 FORMATS = ("csv", "xlsx", "geojson", "gpkg")
+# (format, its name for people): the export links of the list page and the map.
+FORMAT_LABELS = [
+    ("csv", "CSV"),
+    ("xlsx", "XLSX"),
+    ("geojson", "GeoJSON"),
+    ("gpkg", "GeoPackage"),
+]
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -137,14 +144,6 @@ def _cell(value):
     return spreadsheet_safe(value)
 
 
-def to_csv(rows: list[dict], fields: list[str]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows({k: _cell(v) for k, v in row.items()} for row in rows)
-    return buffer.getvalue()
-
-
 def csv_lines(
     rows: Iterable[dict],
     fields: list[str],
@@ -223,21 +222,105 @@ def to_xlsx(rows: Iterable[dict], fields: list[str], note: str = "") -> bytes:
     return buffer.getvalue()
 
 
+# OGR field types, written beside each CSV the GeoPackage is built from (a .csvt
+# file): GDAL then types every column as declared instead of guessing from values
+# (a column empty in every row would otherwise become text).
+OGR_TYPES = {
+    "AutoField": "Integer",
+    "BigAutoField": "Integer",
+    "IntegerField": "Integer",
+    "PositiveIntegerField": "Integer",
+    "PositiveSmallIntegerField": "Integer",
+    "SmallIntegerField": "Integer",
+    "BigIntegerField": "Integer64",
+    "DecimalField": "Real",
+    "FloatField": "Real",
+    "DateField": "Date",
+    "DateTimeField": "DateTime",
+    "BooleanField": "Integer(Boolean)",
+}
+COMPUTED_TYPES = {
+    "id": "Integer",
+    "version": "Integer",
+    "longitude": "Real",
+    "latitude": "Real",
+}
+
+
+def ogr_types(model, fields: list[str]) -> list[str]:
+    """The OGR type of each field: from the model where it is one, else text."""
+    model_fields = {f.attname: f for f in model._meta.concrete_fields}
+    return [
+        COMPUTED_TYPES.get(name)
+        or OGR_TYPES.get(
+            type(model_fields[name]).__name__ if name in model_fields else "", "String"
+        )
+        for name in fields
+    ]
+
+
+def _gpkg_value(value):
+    """A CSV cell GDAL reads back as the declared type (no formula quoting here:
+    a GeoPackage is not a spreadsheet)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return value
+
+
 def to_gpkg(
-    rows: Iterable[dict], fields: list[str], note: str = "", layer: str = "sites"
+    rows: Iterable[dict],
+    fields: list[str],
+    types: list[str],
+    layers: list[tuple[str, str]],
+    note: str = "",
 ) -> bytes:
-    """A GeoPackage written by GDAL's ogr2ogr from GeoJSON: integers stay integers
-    and ISO dates become Date and DateTime fields (the GeoJSON driver detects them)."""
+    """A GeoPackage written by GDAL's ogr2ogr, one layer per kind: `layers` are the
+    (code, label) of every kind, each a layer named by its code, even when empty, so
+    a QGIS project reading one keeps working; fields typed as `types` say."""
     with tempfile.TemporaryDirectory() as folder:
-        source, target = Path(folder, "sites.geojson"), Path(folder, "sites.gpkg")
-        with source.open("w", encoding="utf-8") as geojson:
-            geojson.writelines(geojson_chunks(rows, fields))
-        command = ["ogr2ogr", "-f", "GPKG", str(target), str(source), "-nln", layer]
-        command += ["-a_srs", "EPSG:4326", "-lco", "FID=fid"]
-        if note:
-            command += ["-lco", f"DESCRIPTION={note}"]
-        subprocess.run(command, check=True, capture_output=True, timeout=600)  # noqa: S603 (fixed arguments)
+        sources = _layer_sources(Path(folder), rows, fields, types, layers)
+        target = Path(folder, "export.gpkg")
+        for index, (code, label) in enumerate(layers):
+            command = ["ogr2ogr", *(["-update"] if index else ["-f", "GPKG"])]
+            command += [str(target), str(sources[code]), "-nln", code, "-nlt", "POINT"]
+            command += ["-a_srs", "EPSG:4326", "-lco", "FID=fid"]
+            command += ["-lco", f"IDENTIFIER={label}"]
+            command += ["-oo", "X_POSSIBLE_NAMES=longitude"]
+            command += ["-oo", "Y_POSSIBLE_NAMES=latitude"]
+            command += ["-oo", "KEEP_GEOM_COLUMNS=NO"]
+            if note:
+                command += ["-lco", f"DESCRIPTION={note}"]
+            subprocess.run(command, check=True, capture_output=True, timeout=600)  # noqa: S603 (fixed arguments)
         return target.read_bytes()
+
+
+def _layer_sources(folder: Path, rows, fields, types, layers) -> dict[str, Path]:
+    """One CSV (and its .csvt of types) per layer, the rows streamed into them."""
+    paths = {code: folder / f"{code}.csv" for code, _label in layers}
+    files = {code: path.open("w", encoding="utf-8", newline="") for code, path in paths.items()}  # fmt: skip
+    try:
+        writers = {code: csv.writer(file) for code, file in files.items()}
+        for code, writer in writers.items():
+            writer.writerow(fields)
+            paths[code].with_suffix(".csvt").write_text(
+                ",".join(f'"{t}"' for t in types) + "\n", encoding="utf-8"
+            )
+        for row in rows:
+            writers[row["kind"]].writerow([_gpkg_value(row.get(f)) for f in fields])
+    finally:
+        for file in files.values():
+            file.close()
+    return paths
+
+
+def sites_gpkg(rows: Iterable[dict], fields: list[str], note: str = "") -> bytes:
+    """The sites GeoPackage: one layer per site kind."""
+    types = ogr_types(Site, fields)
+    return to_gpkg(rows, fields, types, list(SiteKind.choices), note)
 
 
 def export_rows(sites: Iterable[Site], fields: list[str], user, spreadsheet: bool):
@@ -259,8 +342,6 @@ POINT_CHOICES = ("kind", "surface", "status", "source")
 
 
 def point_labels() -> dict[str, str]:
-    from sites.models import AccessibilityPoint
-
     names = {
         "id": "id",
         "commune_code": _("commune code"),
@@ -289,3 +370,9 @@ def point_row(point, spreadsheet: bool) -> dict:
             value = float(value)
         row[name] = value
     return row
+
+
+def points_gpkg(rows: Iterable[dict], note: str = "") -> bytes:
+    """The accessibility points GeoPackage: one layer per point kind."""
+    types = ogr_types(AccessibilityPoint, POINT_FIELDS)
+    return to_gpkg(rows, POINT_FIELDS, types, list(AccessibilityKind.choices), note)

@@ -1,31 +1,39 @@
-"""Background jobs of the sites app: large XLSX and GeoPackage exports.
+"""Background jobs of the exports: large sites and interventions files, and the purge
+of finished files after EXPORT_RETENTION_DAYS.
 
 The job reads through the same door as the request (`visible_to` of the user who
-asked, SiteFilter on the same query string) and writes under PRIVATE_FILES_ROOT,
-never served directly: sites/views/export.py hands the file to that user only.
+asked, the list's filter on the same query string) and writes under
+PRIVATE_FILES_ROOT, never served directly: sites/views/export.py hands the file to
+that user only.
 """
+
+import datetime
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone, translation
 from procrastinate.contrib.django import app
 
 from actors.mail import run_pending_jobs
-from sites.api.filters import SiteFilter
-from sites.export import export_fields, export_rows, to_gpkg, to_xlsx
-from sites.models import ExportStatus, Site, SiteExport
+from sites.api.filters import PLACE_FILTERS, SiteFilter
+from sites.export import AS_OF_LIMIT, export_fields, export_rows, sites_gpkg, to_xlsx
+from sites.history import past_states
+from sites.models import ExportDataset, ExportStatus, Site, SiteExport
 
 PROGRESS_EVERY = 500
 
 
-def queue_export(user, kind: str, params, matched: int) -> SiteExport:
+def queue_export(
+    user, kind: str, params, matched: int, dataset: str = ExportDataset.SITES
+) -> SiteExport:
     query = params.copy()
     query.pop("format_type", None)
     export = SiteExport.objects.create(
         user=user,
+        dataset=dataset,
         format=kind,
         query=query.urlencode(),
         language=translation.get_language() or settings.LANGUAGE_CODE,
@@ -57,7 +65,8 @@ def write_export(export_id: int) -> None:
         raise
     folder = settings.PRIVATE_FILES_ROOT / "exports"
     folder.mkdir(parents=True, exist_ok=True)
-    export.file_name = f"sites-{export.pk}.{export.format}"
+    export.refresh_from_db(fields=["rows_total"])  # counted again when it ran
+    export.file_name = f"{export.dataset}-{export.pk}.{export.format}"
     (folder / export.file_name).write_bytes(content)
     export.status = ExportStatus.DONE
     export.finished_at = timezone.now()
@@ -65,28 +74,42 @@ def write_export(export_id: int) -> None:
     export.save(update_fields=["file_name", "status", "finished_at", "rows_done"])
 
 
-def _sites(export: SiteExport) -> QuerySet:
+def _sites(export: SiteExport) -> "QuerySet | list[Site]":
+    """Today's sites through the list's filter, or with `as_of` the sites placed
+    today (place filters) as they were that day, filtered on that state."""
     sites = (
         Site.objects.visible_to(export.user)
         .select_related("commune")
         .prefetch_related("procedures")
     )
-    return SiteFilter(QueryDict(export.query), queryset=sites).qs.order_by("pk")
+    params = QueryDict(export.query)
+    day = params.get("as_of")
+    if not day:
+        return SiteFilter(params, queryset=sites).qs.order_by("pk")
+    place = QueryDict(mutable=True)
+    for name in PLACE_FILTERS:
+        if name in params:
+            place.setlist(name, params.getlist(name))
+    placed = SiteFilter(place, queryset=sites).qs.order_by("pk")[: AS_OF_LIMIT + 1]
+    return past_states(list(placed), datetime.date.fromisoformat(day), params)
 
 
 def _content(export: SiteExport) -> bytes:
+    if export.dataset == ExportDataset.INTERVENTIONS:
+        from interventions.export import job_content  # the interventions app's rows
+
+        return job_content(export, _counting)
     user, sites = export.user, _sites(export)
-    total = sites.count()
+    total = len(sites) if isinstance(sites, list) else sites.count()
     SiteExport.objects.filter(pk=export.pk).update(rows_total=total)
     fields = export_fields(user)
-    rows = export_rows(
-        sites.iterator(chunk_size=1000), fields, user, export.format == "xlsx"
-    )
+    chunks = sites if isinstance(sites, list) else sites.iterator(chunk_size=1000)
+    rows = export_rows(chunks, fields, user, export.format == "xlsx")
     counted = _counting(export.pk, rows)
     return (
         to_xlsx(counted, fields)
         if export.format == "xlsx"
-        else to_gpkg(counted, fields)
+        else sites_gpkg(counted, fields)
     )
 
 
@@ -96,3 +119,30 @@ def _counting(export_id: int, rows):
         if done % PROGRESS_EVERY == 0:
             SiteExport.objects.filter(pk=export_id).update(rows_done=done)
         yield row
+
+
+def purge_expired_exports(now: datetime.datetime | None = None) -> int:
+    """Delete the files of exports finished (or failed) more than
+    EXPORT_RETENTION_DAYS ago; their rows stay, marked expired, so the user's page
+    says why the link is gone. Returns how many were purged."""
+    limit = (now or timezone.now()) - datetime.timedelta(
+        days=settings.EXPORT_RETENTION_DAYS
+    )
+    old = SiteExport.objects.filter(
+        Q(finished_at__lt=limit) | Q(finished_at=None, created_at__lt=limit),  # failed
+        status__in=[ExportStatus.DONE, ExportStatus.FAILED],
+    )
+    purged = 0
+    for export in old:
+        if export.file_name:
+            export_file(export).unlink(missing_ok=True)
+        export.status, export.file_name = ExportStatus.EXPIRED, ""
+        export.save(update_fields=["status", "file_name"])
+        purged += 1
+    return purged
+
+
+@app.periodic(cron="17 3 * * *")
+@app.task(name="sites.purge_exports", queueing_lock="sites.purge_exports")
+async def purge_exports(timestamp: int) -> None:
+    await sync_to_async(purge_expired_exports)()

@@ -12,6 +12,7 @@ site_patterns = [
     path("<int:pk>/close/", site.site_close, name="close"),
     path("<int:pk>/notes/", site.site_note, name="note"),
     path("<int:pk>/procedures/", site.site_procedure, name="procedure"),
+    path("exports/", export.export_list, name="exports"),
     path("exports/<int:pk>/", export.export_status, name="export"),
     path("exports/<int:pk>/download/", export.export_download, name="export-download"),
 ]

@@ -13,7 +13,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from actors.roles import Role
-from sites.models import Site
+from sites.jobs import export_file
+from sites.models import ExportStatus, Site, SiteExport
 from territory.models import Territory
 from tests.factories import UserFactory, point_in, user_with
 
@@ -107,6 +108,7 @@ ROUTES = {
     "interventions/unsubscribe/<str:token>/": "public, signed token (tests/interventions/test_digests)",
     "api/docs/": "public",
     "api/v1/accessibility-points/export/": "public read, audited (tests/sites/test_export_formats)",
+    "sites/exports/": "login (own jobs only, tests/sites/test_export_jobs)",
     "sites/exports/<int:pk>/": "the user who asked (tests/sites/test_export_formats)",
     "sites/exports/<int:pk>/download/": "the user who asked (tests/sites/test_export_formats)",
     "ogc/": "public", "ogc/conformance": "public", "ogc/collections": "public (lists only what the user reads)",
@@ -328,7 +330,7 @@ def test_intervention_pages_show_exactly_the_interventions_in_scope(
         return
     listed = {i.pk for i in listing.context["page"].object_list}
     assert listed == {interventions[p].pk for p in READS[role]}
-    exported = client.get("/interventions/export/").content.decode()
+    exported = b"".join(client.get("/interventions/export/").streaming_content).decode()
     assert {p for p in POSITIONS if f"Action {p}" in exported} == READS[role]
     for position, intervention in interventions.items():
         base = f"/interventions/{intervention.pk}/"
@@ -385,3 +387,41 @@ def test_ogc_intervention_items_hold_exactly_the_interventions_in_scope(
         return
     ids = {feature["id"] for feature in response.json()["features"]}
     assert ids == {interventions[p].pk for p in READS[role]}
+
+
+def _finished_export(user, folder) -> SiteExport:
+    export = SiteExport.objects.create(
+        user=user, format="csv", language="fr", status=ExportStatus.DONE,
+        finished_at=timezone.now(),
+    )  # fmt: skip
+    export.file_name = f"sites-{export.pk}.csv"
+    export.save()
+    (folder / "exports").mkdir(exist_ok=True)
+    export_file(export).write_bytes(f"export {export.pk}".encode())
+    return export
+
+
+@pytest.mark.parametrize("role", list(READS))
+def test_export_jobs_are_listed_and_fetched_only_by_the_user_who_asked(
+    role, client, settings, tmp_path
+):
+    settings.PRIVATE_FILES_ROOT = tmp_path
+    others = _finished_export(user_with(Role.NATIONAL, "FR"), tmp_path)
+    urls = ["/sites/exports/", f"/sites/exports/{others.pk}/",
+            f"/sites/exports/{others.pk}/download/"]  # fmt: skip
+    if role == "anonymous":
+        for url in urls:
+            response = client.get(url)
+            assert (
+                response.status_code == 302
+                and "/accounts/login/" in response["Location"]
+            )
+        return
+    user = UserFactory() if role == "no_grant" else user_with(*GRANTS[role])
+    own = _finished_export(user, tmp_path)
+    client.force_login(user)
+    listed = client.get("/sites/exports/")
+    assert {export.pk for export in listed.context["exports"]} == {own.pk}
+    assert client.get(urls[1]).status_code == client.get(urls[2]).status_code == 404
+    download = client.get(f"/sites/exports/{own.pk}/download/")
+    assert b"".join(download.streaming_content) == f"export {own.pk}".encode()

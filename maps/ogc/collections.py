@@ -22,13 +22,14 @@ from django.utils.translation import gettext_lazy as _
 
 from interventions.filters import InterventionFilter
 from interventions.models import Intervention
+from maps.ogc.crs import STORAGE, Crs
 from sites.api.accessibility import AccessibilityPointFilter
 from sites.api.filters import SiteFilter
 from sites.models import AccessibilityPoint, RestrictedZone, Site
 from territory.models import Level, Territory
 
-PRECISION = 6
 Rows = Callable[[object], QuerySet | None]
+Bbox = tuple[tuple[float, float, float, float], int]  # (minx, miny, maxx, maxy), SRID
 
 
 class InvalidFilter(Exception):
@@ -53,8 +54,9 @@ class Collection:
     def filter_names(self) -> list[str]:
         return list(self.filterset.base_filters) if self.filterset else []
 
-    def filter(self, rows: QuerySet, params, bbox: list[float] | None) -> QuerySet:
-        """The API's filters under the API's names, then the bounding box."""
+    def filter(self, rows: QuerySet, params, bbox: Bbox | None) -> QuerySet:
+        """The API's filters under the API's names, then the bounding box (its
+        numbers in x/y order and their SRID: PostGIS transforms it)."""
         if self.filterset is not None:
             names = set(self.filter_names())
             data = params.copy()
@@ -66,30 +68,37 @@ class Collection:
                 raise InvalidFilter(filterset.errors)
             rows = filterset.qs
         if bbox is not None:
-            box = Polygon.from_bbox((bbox[0], bbox[1], bbox[2], bbox[3]))
-            box.srid = 4326
+            numbers, srid = bbox
+            box = Polygon.from_bbox(numbers)
+            box.srid = srid
             rows = rows.filter(**{f"{self.bbox_field}__intersects": box})
         return rows
 
-    def features_sql(self, rows: QuerySet) -> tuple[str, list]:
-        """One query giving a JSON array of GeoJSON features, in `rows`' order."""
+    def features_sql(self, rows: QuerySet, crs: Crs = STORAGE) -> tuple[str, list]:
+        """One query giving a JSON array of GeoJSON features, in `rows`' order, their
+        coordinates in `crs` (transformed, and swapped for EPSG:4326) by PostGIS."""
         columns = {f"p_{name}": F(lookup) for name, lookup in self.properties.items()}
         geometry = F(self.geometry) if isinstance(self.geometry, str) else self.geometry
         inner = rows.values(fid=F("pk"), geometry_=geometry, **columns)
         sql, params = inner.query.sql_with_params()
         properties = ", ".join(f"'{name}', s.p_{name}" for name in self.properties)
+        shape = "s.geometry_"
+        if crs.srid != STORAGE.srid:
+            shape = f"ST_Transform({shape}, {int(crs.srid)})"
+        if crs.lat_first:
+            shape = f"ST_FlipCoordinates({shape})"
         return (
             f"""SELECT COALESCE(json_agg(json_build_object(
     'type', 'Feature', 'id', s.fid,
-    'geometry', ST_AsGeoJSON(s.geometry_, {PRECISION})::json,
+    'geometry', ST_AsGeoJSON({shape}, {int(crs.precision)})::json,
     'properties', json_build_object({properties})) ORDER BY s.fid), '[]'::json)::text
-FROM ({sql}) AS s""",  # noqa: S608 (only our own property names are interpolated)
+FROM ({sql}) AS s""",  # noqa: S608 (only our own names and integers are interpolated)
             list(params),
         )
 
-    def features(self, rows: QuerySet) -> str:
+    def features(self, rows: QuerySet, crs: Crs = STORAGE) -> str:
         try:
-            sql, params = self.features_sql(rows)
+            sql, params = self.features_sql(rows, crs)
         except EmptyResultSet:  # `.none()`: a user without any grant
             return "[]"
         with connection.cursor() as cursor:

@@ -27,7 +27,10 @@ from actors.api.authentication import (
     CharterBasicAuthentication,
     CharterTokenAuthentication,
 )
-from maps.ogc.collections import BY_ID, COLLECTIONS, Collection, InvalidFilter
+from maps.ogc import crs as crss
+from maps.ogc.collections import BY_ID, COLLECTIONS, Bbox, Collection, InvalidFilter
+from maps.ogc.crs import CRS84, Crs
+from sites.api.filters import PLACE_FILTERS
 from sites.export import AS_OF_LIMIT
 from sites.history import past_states
 
@@ -38,8 +41,8 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 ]
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 JSON = "application/json"
 GEOJSON = "application/geo+json"
 HTML = "text/html"
@@ -94,6 +97,14 @@ class OgcView(APIView):
         body = json.dumps(document, ensure_ascii=False, default=str)
         return HttpResponse(body, content_type=media_type)
 
+    def output_crs(self) -> Crs:
+        return crss.parse(self.request.query_params.get("crs"), "crs")
+
+    def with_crs(self, response: HttpResponse, crs: Crs) -> HttpResponse:
+        """Part 2: the coordinates' CRS, on every response holding features."""
+        response["Content-Crs"] = crss.header(crs)
+        return response
+
     def collection(self, collection_id: str) -> tuple[Collection, QuerySet]:
         collection = BY_ID.get(collection_id)
         if collection is None:
@@ -110,7 +121,8 @@ class OgcView(APIView):
             "title": str(collection.title),
             "description": str(collection.description),
             "itemType": "feature",
-            "crs": [CRS84],
+            "crs": crss.URIS,
+            "storageCrs": CRS84,
             "extent": {"spatial": {"bbox": [[-180, -90, 180, 90]], "crs": CRS84}},
             "filters": collection.filter_names(),
             "links": [
@@ -130,11 +142,19 @@ ERRORS = {
     401: OpenApiResponse(OpenApiTypes.OBJECT, description="sign-in needed (sites, interventions)"),
     404: OpenApiResponse(OpenApiTypes.OBJECT, description="unknown collection or feature"),
 }  # fmt: skip
+CRS_PARAM = OpenApiParameter(
+    "crs",
+    str,
+    enum=crss.URIS,
+    description="the CRS of the coordinates returned (Part 2), said in Content-Crs; else 400",
+)
 ITEMS_PARAMS = [
     F_PARAM,
     OpenApiParameter("limit", int, description=f"1 to {MAX_LIMIT}, default {DEFAULT_LIMIT}"),
     OpenApiParameter("offset", int, description="features skipped (see the `next` link)"),
-    OpenApiParameter("bbox", str, description="minx,miny,maxx,maxy in degrees (CRS84)"),
+    OpenApiParameter("bbox", str, description="minx,miny,maxx,maxy in bbox-crs (CRS84 by default)"),
+    OpenApiParameter("bbox-crs", str, enum=crss.URIS, description="the CRS of bbox (Part 2); else 400"),
+    CRS_PARAM,
     OpenApiParameter(
         "datetime", str,
         description="sites: YYYY-MM-DD gives the sites as they were that day",
@@ -172,9 +192,14 @@ class LandingView(OgcView):
                  "title": _("Conformance classes")},
                 {"href": self.url("collections"), "rel": "data", "type": JSON,
                  "title": _("Collections")},
+                # The OpenAPI 3.0 definition (conformance class oas30), describing
+                # these paths with their parameters, in JSON and YAML.
                 {"href": request.build_absolute_uri(reverse("api-schema")) + "?format=json",
                  "rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0",
-                 "title": _("The API definition")},
+                 "title": _("The API definition (OpenAPI 3.0, JSON)")},
+                {"href": request.build_absolute_uri(reverse("api-schema")),
+                 "rel": "service-desc", "type": "application/vnd.oai.openapi;version=3.0",
+                 "title": _("The API definition (OpenAPI 3.0, YAML)")},
                 {"href": request.build_absolute_uri(reverse("api-docs")), "rel": "service-doc",
                  "type": HTML, "title": _("The API documentation")},
             ],
@@ -211,16 +236,19 @@ class ItemsView(OgcView):
     def get(self, request, collection_id: str):
         collection, rows = self.collection(collection_id)
         limit, offset = _paging(request.query_params)
+        crs = self.output_crs()
         day = _day(request) if collection.as_of else None
         if day is not None:
-            return self.past(collection, rows, day, limit, offset)
+            return self.with_crs(
+                self.past(collection, rows, day, limit, offset, crs), crs
+            )
         try:
             rows = collection.filter(rows, request.query_params, _bbox(request))
         except InvalidFilter as invalid:
             raise ValidationError(invalid.errors) from invalid
         matched = rows.count()
         page = rows.order_by("pk")[offset : offset + limit]
-        features = collection.features(page)
+        features = collection.features(page, crs)
         returned = max(0, min(limit, matched - offset))
         head = {
             "type": "FeatureCollection",
@@ -230,16 +258,20 @@ class ItemsView(OgcView):
         }
         if self.wants_html():
             head["features"] = json.loads(features)
-            return self.respond(head, "items", collection=collection)
+            return self.with_crs(
+                self.respond(head, "items", collection=collection), crs
+            )
         # The features are already JSON, made by PostGIS: spliced in, not re-encoded.
         body = json.dumps(head, ensure_ascii=False)[:-1] + f', "features": {features}}}'
-        return HttpResponse(body, content_type=GEOJSON)
+        return self.with_crs(HttpResponse(body, content_type=GEOJSON), crs)
 
-    def past(self, collection, rows, day, limit: int, offset: int) -> HttpResponse:
+    def past(
+        self, collection, rows, day, limit: int, offset: int, crs: Crs
+    ) -> HttpResponse:
         """Sites as they were that day: placed today (scope, territory, bbox), then
         filtered on their state then, as the REST API's `as_of` does."""
         params = self.request.query_params
-        place = {k: params[k] for k in ("territory", "in_bbox") if k in params}
+        place = {k: params[k] for k in PLACE_FILTERS if k in params}
         try:
             rows = collection.filter(
                 rows, QueryDict(urlencode(place)), _bbox(self.request)
@@ -262,7 +294,7 @@ class ItemsView(OgcView):
             "numberReturned": len(sites[offset : offset + limit]),
             "links": self.page_links(collection, limit, offset, len(sites)),
             "features": [
-                past_feature(collection, s) for s in sites[offset : offset + limit]
+                past_feature(collection, s, crs) for s in sites[offset : offset + limit]
             ],
         }
         if self.wants_html():
@@ -287,12 +319,13 @@ class ItemsView(OgcView):
 
 
 class ItemView(OgcView):
-    @_doc("One feature")
+    @_doc("One feature", [CRS_PARAM])
     def get(self, request, collection_id: str, fid: str):
         collection, rows = self.collection(collection_id)
         if not fid.isdigit():
             raise Http404
-        features = json.loads(collection.features(rows.filter(pk=int(fid))))
+        crs = self.output_crs()
+        features = json.loads(collection.features(rows.filter(pk=int(fid)), crs))
         if not features:
             raise Http404
         feature = features[0]
@@ -301,23 +334,25 @@ class ItemView(OgcView):
             {"href": self.url("collection", collection.id), "rel": "collection",
              "type": JSON, "title": str(collection.title)},
         ]  # fmt: skip
-        return self.respond(feature, "item", GEOJSON, collection=collection)
+        response = self.respond(feature, "item", GEOJSON, collection=collection)
+        return self.with_crs(response, crs)
 
 
-def past_feature(collection: Collection, site) -> dict:
+def past_feature(collection: Collection, site, crs: Crs = crss.STORAGE) -> dict:
     properties = {}
     for name, lookup in collection.properties.items():
         value = site
         for part in lookup.split("__"):
             value = getattr(value, part, None)
         properties[name] = value
-    point = site.point
+    point = site.point.transform(crs.srid, clone=True)
+    x, y = round(point.x, crs.precision), round(point.y, crs.precision)
     return {
         "type": "Feature",
         "id": site.pk,
         "geometry": {
             "type": "Point",
-            "coordinates": [round(point.x, 6), round(point.y, 6)],
+            "coordinates": [y, x] if crs.lat_first else [x, y],
         },
         "properties": properties,
     }
@@ -358,8 +393,10 @@ def _paging(params) -> tuple[int, int]:
     return min(limit, MAX_LIMIT), offset
 
 
-def _bbox(request) -> list[float] | None:
+def _bbox(request) -> Bbox | None:
+    """The bbox numbers in x/y order and the SRID of `bbox-crs` (CRS84 by default)."""
     value = request.query_params.get("bbox")
+    bbox_crs = crss.parse(request.query_params.get("bbox-crs"), "bbox-crs")
     if not value:
         return None
     try:
@@ -367,7 +404,9 @@ def _bbox(request) -> list[float] | None:
     except ValueError:
         numbers = []
     if len(numbers) not in (4, 6):
-        raise ValidationError({"bbox": _("bbox is minx,miny,maxx,maxy in degrees.")})
+        raise ValidationError(
+            {"bbox": _("bbox is minx,miny,maxx,maxy, in the CRS of bbox-crs.")}
+        )
     if len(numbers) == 6:  # minx,miny,minz,maxx,maxy,maxz: heights ignored
         numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
-    return numbers
+    return crss.bbox_in_storage(numbers, bbox_crs)

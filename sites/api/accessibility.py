@@ -29,7 +29,7 @@ from sites.export import (
     geojson_chunks,
     point_labels,
     point_row,
-    to_gpkg,
+    points_gpkg,
 )
 from sites.models import AccessibilityPoint, ParkingRules, PointStatus, RestrictedZone
 from sites.services.accessibility import report_point, set_point_status
@@ -120,7 +120,7 @@ class AccessibilityPointViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelV
                rows=shown, matched=matched, format=kind)  # fmt: skip
         rows = (point_row(p, kind == "csv") for p in points.iterator(chunk_size=1000))
         if kind == "gpkg":
-            body = to_gpkg(rows, POINT_FIELDS, note, layer="accessibility_points")
+            body = points_gpkg(rows, note)
             response = HttpResponse(body, content_type=CONTENT_TYPES[kind])
         else:
             chunks = (

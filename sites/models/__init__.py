@@ -6,7 +6,7 @@ from sites.models.accessibility import (
     PointStatus,
     RestrictedZone,
 )
-from sites.models.export import ExportStatus, SiteExport
+from sites.models.export import ExportDataset, ExportStatus, SiteExport
 from sites.models.report import (
     PublicReport,
     ReportContact,
@@ -38,6 +38,7 @@ __all__ = [
     "LandOwnerType",
     "Site",
     "SiteExport",
+    "ExportDataset",
     "SiteKind",
     "SiteNote",
     "SiteProcedure",

@@ -10,6 +10,12 @@ class ExportStatus(models.TextChoices):
     RUNNING = "running", _("in progress")
     DONE = "done", _("ready")
     FAILED = "failed", _("failed")
+    EXPIRED = "expired", _("expired (file deleted)")
+
+
+class ExportDataset(models.TextChoices):
+    SITES = "sites", _("sites")
+    INTERVENTIONS = "interventions", _("interventions")
 
 
 class SiteExport(models.Model):
@@ -21,6 +27,9 @@ class SiteExport(models.Model):
         verbose_name=_("requested by"),
         on_delete=models.CASCADE,
         related_name="site_exports",
+    )
+    dataset = models.CharField(
+        _("data"), max_length=16, choices=ExportDataset.choices, default="sites"
     )
     format = models.CharField(_("format"), max_length=8)
     query = models.TextField(_("filters"), blank=True)
@@ -35,11 +44,12 @@ class SiteExport(models.Model):
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("site export")
-        verbose_name_plural = _("site exports")
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.format} #{self.pk}"
+        return f"{self.dataset} {self.format} #{self.pk}"
 
     @property
     def percent(self) -> int:

@@ -3,7 +3,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -13,7 +12,8 @@ from actors.capabilities import CHANGE_SITE, CLOSE_SITE, SEE_PROCEDURES, can
 from actors.scope import scope_of
 from lib import listing
 from lib.csp import nonce_map_widgets
-from sites.api.filters import SiteFilter
+from sites.api.filters import SiteFilter, search
+from sites.export import FORMAT_LABELS
 from sites.forms import CloseForm, NoteForm, ProcedureForm, SiteForm
 from sites.history import ACTION_LABELS, as_of, past_states, readable_changes
 from sites.models import Site, SiteKind, SiteStatus
@@ -53,22 +53,18 @@ def site_list(request: HttpRequest) -> HttpResponse:
     """Scoped, filtered (the API's SiteFilter), searched, sorted and paged sites."""
     sites = Site.objects.visible_to(request.user).select_related("commune")
     query = request.GET.get("q", "").strip()
-    if query:
-        sites = sites.filter(
-            Q(name__icontains=query)
-            | Q(address__icontains=query)
-            | Q(commune__name__icontains=query)
-            | Q(commune__code=query)
-        )
     sites, sort_links = listing.sort(request, sites, SORT_KEYS, "commune")
     day = _as_of(request)
     truncated = False
     if day:  # filter on the state at that date, not today's
-        rows = past_states(list(sites[: AS_OF_LIMIT + 1]), day, request.GET)
+        rows = past_states(
+            list(search(sites, query)[: AS_OF_LIMIT + 1]), day, request.GET
+        )
         truncated = len(rows) > AS_OF_LIMIT
         rows = rows[:AS_OF_LIMIT]
     else:
-        # The API's filters, so the home map's "list of these sites" link holds.
+        # The API's filters (the search `q` among them), so the home map's "list of
+        # these sites" link and the exports give the same rows.
         rows = SiteFilter(_known_filters(request.GET), queryset=sites).qs
     page = listing.paginate(request, rows)
     context = {
@@ -78,12 +74,7 @@ def site_list(request: HttpRequest) -> HttpResponse:
         "as_of": day,
         # The list's own query string, so its export links export what it shows.
         "export_query": _export_query(request.GET),
-        "export_formats": [
-            ("csv", "CSV"),
-            ("xlsx", "XLSX"),
-            ("geojson", "GeoJSON"),
-            ("gpkg", "GeoPackage"),
-        ],
+        "export_formats": FORMAT_LABELS,
         "as_of_truncated": truncated,
         "as_of_limit": AS_OF_LIMIT,
         "statuses": SiteStatus.choices,

@@ -83,9 +83,10 @@ def test_a_contributor_of_92012_opens_on_92012_and_filters_change_the_links(
     assert page.locator("#link-list").get_attribute("href") == (
         "/sites/?status=open&water_status=bad"
     )
-    csv = page.locator("#link-csv").get_attribute("href")
-    assert csv.startswith("/api/v1/sites/export/?format_type=csv&")
-    assert "status=open" in csv and "water_status=bad" in csv
+    for kind in ("csv", "xlsx", "geojson", "gpkg"):
+        link = page.locator(f"#link-{kind}").get_attribute("href")
+        assert link.startswith(f"/api/v1/sites/export/?format_type={kind}&")
+        assert "status=open" in link and "water_status=bad" in link
     assert "&status=open&water_status=bad" in page.evaluate("location.hash")
     assert errors == []
 

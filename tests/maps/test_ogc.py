@@ -247,3 +247,127 @@ def test_datetime_gives_the_sites_as_they_were_that_day():
     assert {f["id"] for f in api["features"]} == {site.pk}
     bad = client.get("/ogc/collections/sites/items?datetime=2020-01-01/..")
     assert bad.status_code == 400
+    past = client.get(
+        "/ogc/collections/sites/items", {"datetime": today, "crs": LAMBERT93}
+    )
+    assert past["Content-Crs"] == f"<{LAMBERT93}>"
+    assert past.json()["features"][0]["geometry"]["coordinates"] == pytest.approx(
+        postgis_xy(site, 2154), abs=0.01
+    )
+
+
+CRS_CLASS = "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs"
+LAMBERT93 = "http://www.opengis.net/def/crs/EPSG/0/2154"
+EPSG4326 = "http://www.opengis.net/def/crs/EPSG/0/4326"
+
+
+def postgis_xy(site: Site, srid: int) -> tuple[float, float]:
+    """The site's point as PostGIS transforms it: the reference for the CRS tests."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_Transform(point, %s) AS p "
+            "FROM sites_site WHERE id = %s) AS t",
+            [srid, site.pk],
+        )
+        return cursor.fetchone()
+
+
+@pytest.mark.django_db
+def test_part_2_is_declared_with_the_crs_of_each_collection(client):
+    assert CRS_CLASS in client.get("/ogc/conformance").json()["conformsTo"]
+    collection = client.get("/ogc/collections/accessibility-points").json()
+    assert LAMBERT93 in collection["crs"] and EPSG4326 in collection["crs"]
+    assert "http://www.opengis.net/def/crs/EPSG/0/3857" in collection["crs"]
+    assert collection["storageCrs"] == "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("parameter", "value"),
+    [("crs", "EPSG:9999"), ("crs", "urn:nothing"), ("bbox-crs", "EPSG:27572")],
+)
+def test_an_unsupported_crs_is_a_400_naming_the_parameter(client, parameter, value):
+    params = {parameter: value, "bbox": "1,2,3,4"}
+    response = client.get("/ogc/collections/accessibility-points/items", params)
+    assert response.status_code == 400
+    assert list(response.json()) == [parameter] and value in response.json()[parameter]
+    item = client.get("/ogc/collections/accessibility-points/items/1", {"crs": "x"})
+    assert item.status_code == 400 and "crs" in item.json()
+
+
+@pytest.mark.django_db
+def test_coordinates_and_bbox_in_each_crs_match_postgis():
+    sites = make_sites(codes=("92012", "92040", "13055"))
+    client = APIClient()
+    client.force_authenticate(user_with(Role.NATIONAL, "FR"))
+    for crs, srid in [(LAMBERT93, 2154), ("EPSG:3857", 3857)]:
+        response = client.get("/ogc/collections/sites/items", {"crs": crs})
+        assert (
+            response["Content-Crs"] == f"<http://www.opengis.net/def/crs/EPSG/0/{srid}>"
+        )
+        by_id = {
+            f["id"]: f["geometry"]["coordinates"] for f in response.json()["features"]
+        }
+        for site in sites:
+            assert by_id[site.pk] == pytest.approx(postgis_xy(site, srid), abs=0.01)
+    latlon = client.get(
+        f"/ogc/collections/sites/items/{sites[0].pk}", {"crs": EPSG4326}
+    )
+    assert latlon.json()["geometry"]["coordinates"] == pytest.approx(
+        [sites[0].point.y, sites[0].point.x], abs=1e-6
+    )
+    x, y = postgis_xy(sites[0], 2154)
+    in_lambert = ogc_ids(client, crs=LAMBERT93, bbox=f"{x - 5},{y - 5},{x + 5},{y + 5}",
+                         **{"bbox-crs": LAMBERT93})  # fmt: skip
+    lon, lat = sites[0].point.coords
+    in_latlon = ogc_ids(client, bbox=f"{lat - 1e-5},{lon - 1e-5},{lat + 1e-5},{lon + 1e-5}",
+                        **{"bbox-crs": EPSG4326})  # fmt: skip
+    assert in_lambert == in_latlon == {sites[0].pk}
+
+
+@pytest.mark.django_db
+def test_the_service_desc_is_an_openapi_3_document_of_these_paths(client):
+    links = client.get("/ogc/").json()["links"]
+    descs = [link for link in links if link["rel"] == "service-desc"]
+    assert {link["type"] for link in descs} == {
+        "application/vnd.oai.openapi+json;version=3.0",
+        "application/vnd.oai.openapi;version=3.0",
+    }
+    json_desc = next(link for link in descs if "json" in link["type"])
+    document = client.get(json_desc["href"]).json()
+    assert document["openapi"].startswith("3.0")
+    items = document["paths"]["/ogc/collections/{collection_id}/items"]["get"]
+    names = {parameter["name"] for parameter in items["parameters"]}
+    assert {"crs", "bbox-crs", "bbox", "limit", "offset", "datetime"} <= names
+
+
+def test_owslib_reads_sites_in_lambert_93_as_postgis_transforms_them(
+    live_server, territories
+):
+    """Real HTTP: OWSLib asks for EPSG:2154, the header and coordinates say it."""
+    import requests
+    from owslib.ogcapi.features import Features
+    from owslib.util import Authentication
+
+    sites = make_sites(codes=("92012", "93066"))
+    user = user_with(Role.NATIONAL, "FR")
+    auth = Authentication(username=user.email, password=PASSWORD)
+    features = Features(f"{live_server.url}/ogc/", auth=auth)
+    assert CRS_CLASS in features.conformance()["conformsTo"]
+    assert LAMBERT93 in features.collection("sites")["crs"]
+    items = features.collection_items("sites", crs=LAMBERT93)
+    by_id = {f["id"]: f["geometry"]["coordinates"] for f in items["features"]}
+    for site in sites:
+        assert by_id[site.pk] == pytest.approx(postgis_xy(site, 2154), abs=0.01)
+    raw = requests.get(
+        f"{live_server.url}/ogc/collections/sites/items",
+        params={"crs": LAMBERT93},
+        auth=(user.email, PASSWORD),
+        timeout=30,
+    )
+    assert raw.headers["Content-Crs"] == f"<{LAMBERT93}>"
+    refused = requests.get(f"{live_server.url}/ogc/collections/sites/items",
+                           params={"crs": "EPSG:1"}, auth=(user.email, PASSWORD), timeout=30)  # fmt: skip
+    assert refused.status_code == 400 and "crs" in refused.json()

@@ -3,17 +3,19 @@
 import csv
 import io
 import json
+import re
 import subprocess
 
 import pytest
 from django.contrib.gis.gdal import DataSource
+from django.db.models import Q
 from django.utils import timezone
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from actors.models import AuditEvent
 from actors.roles import Role
-from sites.models import Site
+from sites.models import Site, SiteKind
 from tests.factories import point_in, territory, user_with
 
 pytestmark = pytest.mark.django_db
@@ -49,26 +51,51 @@ def export(client, language="en", **params):
     return client.get("/api/v1/sites/export/", params, HTTP_ACCEPT_LANGUAGE=language)
 
 
-def test_a_geopackage_read_back_with_gdal_gives_the_same_ids_and_points(
+def read_gpkg(content: bytes, path) -> dict[str, dict[int, tuple]]:
+    """{layer: {id: (x, y, feature)}} read back with GDAL."""
+    path.write_bytes(content)
+    return {
+        layer.name: {int(f.get("id")): (f.geom.x, f.geom.y, f) for f in layer}
+        for layer in DataSource(str(path))
+    }
+
+
+def ogr_field_types(path, layer: str) -> dict[str, str]:
+    """{field: OGR type} as `ogrinfo` prints them."""
+    info = subprocess.run(
+        ["ogrinfo", "-so", str(path), layer], capture_output=True, text=True, check=True
+    ).stdout
+    return dict(re.findall(r"^(\w+): ([\w()]+) \(", info, flags=re.MULTILINE))
+
+
+def test_a_geopackage_has_one_typed_layer_per_kind_with_the_apis_ids_and_points(
     sites, tmp_path
 ):
+    Site.objects.filter(pk=sites[0].pk).update(people=None, declared_on=None)
     response = export(client_for(), format_type="gpkg")
     assert response["Content-Type"] == "application/geopackage+sqlite3"
     path = tmp_path / "sites.gpkg"
-    path.write_bytes(response.content)
-    layer = DataSource(str(path))[0]
-    read = {int(f.get("id")): f.geom.clone() for f in layer}
-    assert set(read) == {s.pk for s in sites}
-    for site in sites:
-        assert read[site.pk].x == pytest.approx(site.point.x, abs=1e-6)
-        assert read[site.pk].y == pytest.approx(site.point.y, abs=1e-6)
-    info = subprocess.run(
-        ["ogrinfo", "-so", str(path), "sites"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    assert "people: Integer" in info and "declared_on: Date" in info
+    layers = read_gpkg(response.content, path)
+    assert set(layers) == {code for code, _label in SiteKind.choices}
+    api = client_for().get("/api/v1/sites/", {"page_size": 1000}).json()["features"]
+    for feature in api:
+        kind = feature["properties"]["kind"]
+        x, y, _read = layers[kind][feature["id"]]
+        assert (x, y) == pytest.approx(
+            tuple(feature["geometry"]["coordinates"]), abs=1e-6
+        )
+    assert {i for ids in layers.values() for i in ids} == {f["id"] for f in api}
+    assert set(layers["building"]) == {sites[1].pk} and not layers["other"]
+    types = ogr_field_types(path, "land")
+    assert types["people"] == types["id"] == types["households"] == "Integer"
+    assert types["declared_on"] == types["closed_on"] == "Date"
+    assert types["updated_at"] == "DateTime" and types["name"] == "String"
+    assert ogr_field_types(path, "other")["people"] == "Integer"
+    empty = layers["land"][sites[0].pk][2]
+    assert (
+        empty.get("people") is None
+        and layers["land"][sites[2].pk][2].get("people") == 12
+    )
 
 
 def test_an_xlsx_has_french_headers_and_date_cells(sites):
@@ -154,34 +181,66 @@ def test_large_files_are_built_by_a_job_and_downloaded_by_the_user_who_asked(
         )
         assert len(rows) == 4  # header and the three land sites
     else:
-        (tmp_path / "read.gpkg").write_bytes(content)
-        layer = DataSource(str(tmp_path / "read.gpkg"))[0]
-        assert {int(f.get("id")) for f in layer} == {
-            s.pk for s in sites if s.kind == "land"
-        }
+        layers = read_gpkg(content, tmp_path / "read.gpkg")
+        assert set(layers["land"]) == {s.pk for s in sites if s.kind == "land"}
+        assert not layers["building"]
     client.force_login(user_with(Role.NATIONAL, "FR"))
     assert client.get(status_url).status_code == 404
     assert client.get(status_url + "download/").status_code == 404
 
 
+def ids_on_every_exit(client, user, query: str) -> dict[str, set[int]]:
+    """The ids each exit gives for one query string, and whether the list page's
+    export links carry it."""
+    client.force_login(user)
+    page = client.get(f"/sites/?{query}")
+    api = APIClient()
+    api.force_authenticate(user)
+
+    def features(url: str) -> set[int]:
+        return {f["id"] for f in api.get(url).json()["features"]}
+
+    exported_csv = api.get(f"/api/v1/sites/export/?{query}&format_type=csv")
+    rows = csv.DictReader(io.StringIO(exported_csv.content.decode("utf-8-sig")))
+    return {
+        "page": {site.pk for site in page.context["sites"]},
+        "api": features(f"/api/v1/sites/?{query}"),
+        "ogc": features(f"/ogc/collections/sites/items?{query}"),
+        "geojson": features(f"/api/v1/sites/export/?{query}&format_type=geojson"),
+        "csv": {int(row["id"]) for row in rows},
+        "links": {
+            kind
+            for kind in ("csv", "xlsx", "geojson", "gpkg")
+            if f"{query.replace('&', '&amp;')}&amp;format_type={kind}"
+            in page.content.decode()
+        },
+    }
+
+
 def test_the_same_query_string_gives_the_same_ids_on_every_exit(sites, client):
     """The list page, the API, OGC items and the export read one filter definition."""
-    user = user_with(Role.NATIONAL, "FR")
     Site.objects.filter(pk=sites[1].pk).update(status="resorbed")
     query = "status=open&kind=land&kind=building&territory=92"
     wanted = {s.pk for s in sites[:3] if s.pk != sites[1].pk}
-    client.force_login(user)
-    page = client.get(f"/sites/?{query}&water_status=")  # the form's "all"
-    assert {site.pk for site in page.context["sites"]} == wanted
-    assert f"{query.replace('&', '&amp;')}&amp;format_type=csv" in page.content.decode()
-    api = APIClient()
-    api.force_authenticate(user)
-    listed = api.get(f"/api/v1/sites/?{query}").json()["features"]
-    assert {f["id"] for f in listed} == wanted
-    items = api.get(f"/ogc/collections/sites/items?{query}").json()["features"]
-    assert {f["id"] for f in items} == wanted
-    exported = api.get(f"/api/v1/sites/export/?{query}&format_type=geojson").json()
-    assert {f["id"] for f in exported["features"]} == wanted
+    found = ids_on_every_exit(client, user_with(Role.NATIONAL, "FR"), query)
+    assert found.pop("links") == {"csv", "xlsx", "geojson", "gpkg"}
+    assert found == dict.fromkeys(found, wanted)
+
+
+@pytest.mark.parametrize("search", ["S2", "s0", "92040"])
+def test_the_search_q_gives_the_same_ids_on_the_page_api_ogc_and_exports(
+    sites, client, search
+):
+    query = f"q={search}&kind=land"
+    wanted = set(
+        Site.objects.filter(kind="land")
+        .filter(Q(name__icontains=search) | Q(commune__code=search))
+        .values_list("pk", flat=True)
+    )
+    assert wanted and len(wanted) < len(sites)
+    found = ids_on_every_exit(client, user_with(Role.NATIONAL, "FR"), query)
+    assert found.pop("links") == {"csv", "xlsx", "geojson", "gpkg"}
+    assert found == dict.fromkeys(found, wanted)
 
 
 def test_accessibility_points_export_in_csv_geojson_and_geopackage(tmp_path, client):
@@ -205,6 +264,11 @@ def test_accessibility_points_export_in_csv_geojson_and_geopackage(tmp_path, cli
     assert "'=1+1" in body and len(list(csv.DictReader(io.StringIO(body)))) == 3
     gpkg = client.get("/api/v1/accessibility-points/export/?format_type=gpkg")
     (tmp_path / "points.gpkg").write_bytes(gpkg.content)
-    layer = DataSource(str(tmp_path / "points.gpkg"))[0]
-    assert {int(f.get("id")) for f in layer} == {p.pk for p in made}
+    layers = read_gpkg(gpkg.content, tmp_path / "points.gpkg")
+    assert list(layers) == ["disabled_parking"]
+    assert set(layers["disabled_parking"]) == {p.pk for p in made}
+    types = ogr_field_types(tmp_path / "points.gpkg", "disabled_parking")
+    assert types["spaces"] == types["created_year"] == "Integer"
+    assert types["length_m"] == "Real" and types["open_air"] == "Integer(Boolean)"
+    assert types["verified_at"] == "DateTime" and types["address"] == "String"
     assert AuditEvent.objects.filter(action="accessibility.exported").count() == 3

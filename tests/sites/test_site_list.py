@@ -56,8 +56,8 @@ def test_search_and_filters_stay_in_paging_sorting_and_export_links(reader, many
     assert names and all(n.startswith("Lieu 01") for n in names)
     assert all(s.kind == "land" for s in response.context["sites"])
     html = response.content.decode()
-    # Exports take the list's filters (the export endpoint filters, it does not search).
-    assert "export/?kind=land&amp;format_type=csv" in html
+    # Exports take the list's search and filters: they export what the list shows.
+    assert "export/?q=lieu+01&amp;kind=land&amp;format_type=csv" in html
     assert "?q=lieu+01&amp;kind=land&amp;sort=-commune" in html or (
         "?q=lieu+01&kind=land&sort=name" in html
     )

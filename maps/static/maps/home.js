@@ -34,8 +34,9 @@
     if (!config.signedIn) return;
     const listQuery = query();
     $("link-list").href = config.siteListUrl + (listQuery ? `?${listQuery}` : "");
-    $("link-csv").href = `${config.exportUrl}?${query({ format_type: "csv" })}`;
-    $("link-geojson").href = `${config.exportUrl}?${query({ format_type: "geojson" })}`;
+    for (const link of document.querySelectorAll("a[data-export-format]")) {
+      link.href = `${config.exportUrl}?${query({ format_type: link.dataset.exportFormat })}`;
+    }
   }
 
   // --- permalink: #zoom/lat/lon&name=value ------------------------------------------
