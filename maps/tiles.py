@@ -16,7 +16,9 @@ from interventions.models import Intervention, InterventionReport
 from territory.models import Level, Territory
 
 EXTENT = 4096
-BUFFER = 64
+# In tile units (4096 a tile, 16 a pixel): 32 pixels, so that the widest circle the
+# web map draws (28 px) is drawn whole by each tile it overlaps, not cut at the edge.
+BUFFER = 512
 MAX_ZOOM = 22
 MERCATOR_WORLD = 2 * 20037508.342789244
 # 11 <= z <= 12: a 16 x 16 grid per tile, cells of 256 tile units.

@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from actors.scope import scope_of
+from interventions.models import InterventionStatus, Theme
+from maps.indicators.public import rules_from_settings
 from sites.models import SiteKind, SiteStatus
 from sites.models.site import ConditionStatus
 from territory.models import Level, Territory
@@ -54,11 +56,15 @@ def _map_config(request: HttpRequest) -> dict:
         "sitesUrl": reverse("site-list") if signed_in else None,
         "siteListUrl": reverse("sites:list") if signed_in else None,
         "exportUrl": reverse("site-export") if signed_in else None,
+        # /interventions/<pk>/: the list's URL and the id.
+        "interventionsUrl": reverse("interventions:list") if signed_in else None,
         "filterNames": [f["name"] for f in _filters()] + ["as_of"],
         "labels": {
             "status": dict(SiteStatus.choices),
             "kind": dict(SiteKind.choices),
             "condition": dict(ConditionStatus.choices),
+            "theme": dict(Theme.choices),
+            "interventionStatus": dict(InterventionStatus.choices),
         },
         "text": {
             "found": _("Communes found: %s"),
@@ -85,13 +91,24 @@ def _map_config(request: HttpRequest) -> dict:
             "tooMany": _("Only the first %s are listed: zoom in."),
             "loadError": _("The site could not be loaded."),
             "unknown": _("unknown"),
+            "intervention": _("Intervention"),
+            "interventionPeople": _("%s people reached (latest report)"),
+            "since": _("since %s"),
+            "openIntervention": _("Open the intervention's page"),
+            "openSitesCount": _("%(count)s open sites, about %(people)s people"),
+            "oneSite": _("1 site, %(people)s people"),
+            "area": _("Area"),
         },
     }
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    context = {"map_config": _map_config(request), "filters": _filters()}
+    context = {
+        "map_config": _map_config(request),
+        "filters": _filters(),
+        "public_rules": rules_from_settings(),
+    }
     return render(request, "maps/home.html", context)
 
 

@@ -76,7 +76,7 @@ def test_association_of_92_sees_none_of_the_marseille_sites_and_national_sees_al
         seen["asso92"] |= {f["id"] for f in features(get_tile(client_of(asso92), "sites", *tile))}  # fmt: skip
         national_features = features(get_tile(client_of(national), "sites", *tile))
         seen["national"] |= {f["id"] for f in national_features}
-        # Exactly the sites of this tile (its 64-unit buffer holds none of another).
+        # Exactly the sites of this tile (its buffer holds none of another).
         assert {f["id"] for f in national_features} == {
             s.pk for s in marseille if tile_of(s.point, 13) == tile
         }
