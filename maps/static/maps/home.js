@@ -226,7 +226,9 @@
   function aggregateLabel(p) {
     let template = config.signedIn ? text.sitesCount : text.openSitesCount;
     if (p.count === 1) template = text.oneSite;
-    const counts = template.replace("%(count)s", p.count).replace("%(people)s", p.people ?? "?");
+    // People unknown for every site counted: the people clause (after the comma) goes.
+    if (p.people == null) template = template.split(",")[0];
+    const counts = template.replace("%(count)s", p.count).replace("%(people)s", p.people);
     // Grid cells have no name: "area" says what the count covers.
     return `${p.name || p.code || text.area}: ${counts}`;
   }
