@@ -235,30 +235,33 @@
 
   const featureList = {
     timer: null,
+    renders: 0, // an older render finishing late must not overwrite a newer one
     refresh() {
       clearTimeout(this.timer);
       this.timer = setTimeout(() => this.render(), 150);
     },
-    async items() {
-      const shown = interventionItems();
-      if (!sites || !map.hasLayer(sites)) return shown;
+    async siteItems() {
+      if (!sites || !map.hasLayer(sites)) return [];
       if (config.signedIn && map.getZoom() >= SITE_ZOOM) {
         // Exact and named: a small bbox query rather than what the tiles hold.
         const url = `${config.sitesUrl}?${query({ in_bbox: TerrainBase.bboxParam(map), limit: LIST_LIMIT + 1 })}`;
         try {
           const data = await TerrainBase.getJson(url);
           drawApiSites(data);
-          return [...data.features.map((f) => ({ props: { ...f.properties, id: f.id } })), ...shown];
+          return data.features.map((f) => ({ props: { ...f.properties, id: f.id } }));
         } catch (error) {
-          return shown;
+          return [];
         }
       }
       apiSites.clearLayers();
-      return [...visibleFeatures("sites").filter((item) => item.props.aggregate), ...shown];
+      return visibleFeatures("sites").filter((item) => item.props.aggregate);
     },
     async render() {
       const list = $("map-features");
-      const items = await this.items();
+      const render = ++this.renders;
+      const siteItems = await this.siteItems();
+      if (render !== this.renders) return;
+      const items = [...siteItems, ...interventionItems()];
       list.replaceChildren(...items.slice(0, LIST_LIMIT).map((item) => {
         const p = item.props;
         if (item.intervention) return interventionLink(p);
