@@ -6,6 +6,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 
+def leaflet_texts() -> dict:
+    """Leaflet's own words (zoom buttons, layers control) in the page's language;
+    the drawing toolbar is translated by django-leaflet's own catalogue."""
+    return {
+        "zoomIn": _("Zoom in"),
+        "zoomOut": _("Zoom out"),
+        "layers": _("Map layers"),
+    }
+
+
 def map_base_config(request: HttpRequest) -> dict:
     """Base maps, outlines and search endpoints, written once by templates/base.html."""
     return {
@@ -27,6 +37,7 @@ def map_base_config(request: HttpRequest) -> dict:
                 "outlines": _("Boundaries only"),
                 "unavailable": _("Street maps unavailable: showing boundaries only"),
             },
+            "controls": leaflet_texts(),
         }
     }
 

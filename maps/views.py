@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from actors.scope import scope_of
+from interventions.models import InterventionStatus, Theme
+from maps.indicators.public import rules_from_settings
 from sites.export import FORMAT_LABELS
 from sites.models import SiteKind, SiteStatus
 from sites.models.site import ConditionStatus
@@ -55,11 +57,15 @@ def _map_config(request: HttpRequest) -> dict:
         "sitesUrl": reverse("site-list") if signed_in else None,
         "siteListUrl": reverse("sites:list") if signed_in else None,
         "exportUrl": reverse("site-export") if signed_in else None,
+        # /interventions/<pk>/: the list's URL and the id.
+        "interventionsUrl": reverse("interventions:list") if signed_in else None,
         "filterNames": [f["name"] for f in _filters()] + ["as_of"],
         "labels": {
             "status": dict(SiteStatus.choices),
             "kind": dict(SiteKind.choices),
             "condition": dict(ConditionStatus.choices),
+            "theme": dict(Theme.choices),
+            "interventionStatus": dict(InterventionStatus.choices),
         },
         "text": {
             "found": _("Communes found: %s"),
@@ -86,6 +92,13 @@ def _map_config(request: HttpRequest) -> dict:
             "tooMany": _("Only the first %s are listed: zoom in."),
             "loadError": _("The site could not be loaded."),
             "unknown": _("unknown"),
+            "intervention": _("Intervention"),
+            "interventionPeople": _("%s people reached (latest report)"),
+            "since": _("since %s"),
+            "openIntervention": _("Open the intervention's page"),
+            "openSitesCount": _("%(count)s open sites, about %(people)s people"),
+            "oneSite": _("1 site, %(people)s people"),
+            "area": _("Area"),
         },
     }
 
@@ -96,6 +109,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "map_config": _map_config(request),
         "filters": _filters(),
         "export_formats": FORMAT_LABELS,
+        "public_rules": rules_from_settings(),
     }
     return render(request, "maps/home.html", context)
 

@@ -1,6 +1,9 @@
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.contrib.gis.db.models.functions import PointOnSurface
+from django.contrib.postgres.indexes import GistIndex
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from territory.managers import TerritoryQuerySet
@@ -61,6 +64,15 @@ class Territory(models.Model):
     display_geom = models.MultiPolygonField(
         _("simplified boundary"), srid=settings.GEO_SRID, null=True, blank=True
     )
+    # Where a territory's figures are drawn on maps (aggregate circles): computed by
+    # PostgreSQL whenever an outline is written (import, repair, migration), so tiles
+    # never compute it per request.
+    label_point = models.GeneratedField(
+        expression=PointOnSurface(Coalesce("display_geom", "geom")),
+        output_field=models.PointField(srid=settings.GEO_SRID),
+        db_persist=True,
+        verbose_name=_("label point"),
+    )
     population = models.PositiveIntegerField(_("population"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -85,6 +97,7 @@ class Territory(models.Model):
                 opclasses=["varchar_pattern_ops"],
             ),
             models.Index(fields=["level", "name"], name="territory_level_name"),
+            GistIndex(fields=["label_point"], name="territory_label_point"),
         ]
 
     def __str__(self) -> str:

@@ -2,7 +2,8 @@
 
 Lists are scoped by querysets (`visible_to`, `readable_by`), as in the API; the
 SQL around them is in `maps/tiles.py`. DRF views, so API tokens (QGIS) and
-sessions (the web map) both authenticate, and anonymous site requests get a 401.
+sessions (the web map) both authenticate. Anonymous visitors get the sites layer
+as published aggregates only (maps/api/public_sites.py), and a 401 on interventions.
 """
 
 import hashlib
@@ -21,7 +22,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from actors.scope import scope_of
+from interventions.filters import InterventionFilter
+from interventions.models import Intervention
 from maps import tiles
+from maps.api.public_sites import CACHE_SECONDS, published_aggregates
 from maps.tiles import Query, Tile
 from sites.api.filters import SiteFilter
 from sites.models import AccessibilityPoint, RestrictedZone, Site
@@ -29,6 +33,8 @@ from sites.models import AccessibilityPoint, RestrictedZone, Site
 MVT = "application/vnd.mapbox-vector-tile"
 PRIVATE = "private, max-age=60"
 PUBLIC = "public, max-age=3600"
+# Public aggregates follow the sites: as long as they are kept in the cache.
+PUBLIC_AGGREGATES = f"public, max-age={CACHE_SECONDS}"
 # France with its overseas départements: Guadeloupe (west) to La Réunion (south,
 # east), Dunkirk (north).
 FRANCE_BOUNDS = [-61.81, -21.39, 55.84, 51.09]
@@ -45,15 +51,34 @@ class Layer:
     minzoom: int = 0
     anonymous: bool = True
     description: str = ""
+    public_cache: str = PUBLIC  # Cache-Control of the answers that are not scoped
+    # Whether two users may get two answers (then shared caches must tell them apart).
+    varies: bool = True
+
+
+def _filtered(filterset_class, request: Request, queryset):
+    # The API's own filters, with the API's own class: same names, same meaning.
+    filterset = filterset_class(
+        request.query_params, queryset=queryset, request=request
+    )
+    if not filterset.is_valid():
+        raise ValidationError(filterset.errors)
+    return filterset.qs
 
 
 def _sites(request: Request, tile: Tile) -> Query:
+    if not request.user.is_authenticated:
+        # Filters do not apply: the public sees open sites only, protected figures.
+        return tiles.published_tile(published_aggregates(), tile)
     sites = Site.objects.visible_to(request.user)
-    # The API's own filters, with the API's own class: same names, same meaning.
-    filterset = SiteFilter(request.query_params, queryset=sites, request=request)
-    if not filterset.is_valid():
-        raise ValidationError(filterset.errors)
-    return tiles.sites_tile(filterset.qs, tile)
+    return tiles.sites_tile(_filtered(SiteFilter, request, sites), tile)
+
+
+def _interventions(request: Request, tile: Tile) -> Query:
+    user = request.user
+    interventions = Intervention.objects.visible_to(user)
+    filtered = _filtered(InterventionFilter, request, interventions)
+    return tiles.interventions_tile(filtered, Site.objects.visible_to(user), tile)
 
 
 def _accessibility(request: Request, tile: Tile) -> Query:
@@ -79,9 +104,13 @@ AGGREGATE = {
 LAYERS = {
     "sites": Layer(
         tile=_sites,
-        scoped=lambda request: True,
-        anonymous=False,
-        description="Sites: départements to z7, communes to z10, cells to z12, then sites",
+        scoped=lambda request: request.user.is_authenticated,
+        public_cache=PUBLIC_AGGREGATES,
+        description=(
+            "Sites: départements to z7, communes to z10, cells to z12, then sites. "
+            "Anonymous visitors: open sites per département to z7, then per commune, "
+            "only where disclosure control allows (people rounded), at every zoom"
+        ),
         fields={
             **AGGREGATE,
             "people": "Number (absent when unknown)",
@@ -108,9 +137,27 @@ LAYERS = {
             "commune_code": "String",
         },
     ),
+    "interventions": Layer(
+        tile=_interventions,
+        scoped=lambda request: True,
+        anonymous=False,
+        description=(
+            "Interventions: one point per linked site the user may see, "
+            "else on the territory's label point"
+        ),
+        fields={
+            "id": "Number",
+            "themes": "String: comma-separated theme codes",
+            "status": "String",
+            "year": "Number: year the intervention started",
+            "people": "Number: people reached in its latest report (absent without one)",
+            "site_id": "Number (absent when drawn on its territory)",
+        },
+    ),
     "restricted-zones": Layer(
         tile=_restricted_zones,
         scoped=lambda request: False,
+        varies=False,
         minzoom=tiles.RESTRICTED_ZONES_MINZOOM,
         description="Restricted traffic zones",
         fields={
@@ -123,6 +170,7 @@ LAYERS = {
     "territories": Layer(
         tile=_territories,
         scoped=lambda request: False,
+        varies=False,
         description="Outlines: régions to z4, départements to z8, then communes",
         fields={"code": "String", "name": "String", "level": "String"},
     ),
@@ -170,8 +218,8 @@ class TileView(LayerView):
         else:
             response = HttpResponse(data, content_type=MVT)
             response["ETag"] = _etag(request, data, scoped)
-        response["Cache-Control"] = PRIVATE if scoped else PUBLIC
-        if scoped:
+        response["Cache-Control"] = PRIVATE if scoped else spec.public_cache
+        if spec.varies:
             patch_vary_headers(response, ["Cookie", "Authorization"])
         # 304 when If-None-Match holds the ETag (weak match: GZip weakens it).
         conditional = get_conditional_response(
@@ -218,4 +266,6 @@ class TileJsonView(LayerView):
         }
         response = Response(document)
         response["Cache-Control"] = PRIVATE if spec.scoped(request) else PUBLIC
+        if spec.varies:
+            patch_vary_headers(response, ["Cookie", "Authorization"])
         return response

@@ -1,19 +1,23 @@
 """Vector tiles: each holds exactly what the role may see, aggregated by zoom."""
 
+import datetime
 import gzip
 import math
 
 import mapbox_vector_tile
 import pytest
-from django.contrib.gis.geos import MultiPolygon, Point
+from django.contrib.gis.geos import MultiPolygon, Point, Polygon
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from actors.roles import Role
+from interventions.models import Intervention, InterventionReport
+from maps.management.commands.bench_tiles import make_sites
 from sites.models import AccessibilityPoint, RestrictedZone, Site
 from territory.models import Territory
-from tests.factories import point_in, user_with
+from tests.factories import OrganizationFactory, point_in, territory, user_with
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +76,7 @@ def test_association_of_92_sees_none_of_the_marseille_sites_and_national_sees_al
         seen["asso92"] |= {f["id"] for f in features(get_tile(client_of(asso92), "sites", *tile))}  # fmt: skip
         national_features = features(get_tile(client_of(national), "sites", *tile))
         seen["national"] |= {f["id"] for f in national_features}
-        # Exactly the sites of this tile (its 64-unit buffer holds none of another).
+        # Exactly the sites of this tile (its buffer holds none of another).
         assert {f["id"] for f in national_features} == {
             s.pk for s in marseille if tile_of(s.point, 13) == tile
         }
@@ -152,13 +156,66 @@ def test_the_api_filters_apply_to_tiles(marseille):
     assert get_tile(national, "sites", *tile, status="nonsense").status_code == 400
 
 
-def test_anonymous_visitors_get_no_site_at_any_zoom(marseille):
+def pixel_of(point: Point, tile: tuple[int, int, int], extent: int = 4096):
+    """Where a point falls in a decoded tile (mapbox_vector_tile's y axis points up)."""
+    z, x, y = tile
+    side = 2**z
+    px = ((point.x + 180) / 360 * side - x) * extent
+    merc = (1 - math.asinh(math.tan(math.radians(point.y))) / math.pi) / 2 * side
+    return round(px), round((1 - (merc - y)) * extent)
+
+
+@pytest.fixture
+def bouches_du_rhone(marseille):
+    """Marseille's 13 open sites (78 people) and a closed one; Aix-en-Provence 4 open
+    sites (20 people); Allauch one open site (7 people): too few to be shown."""
+    site_at("13055", 0.001, status="closed_other", people=1000)
+    aix = [site_at("13001", i * 0.0001, people=5) for i in range(4)]
+    allauch = site_at("13002", people=7)
+    return [*marseille, *aix, allauch]
+
+
+def test_anonymous_visitors_get_published_aggregates_only(bouches_du_rhone):
     anonymous = client_of()
-    for z in (0, 5, 9, 11, 13):
-        response = get_tile(anonymous, "sites", *tile_of(marseille[0].point, z))
-        assert response.status_code == 401
-        assert not response.content.startswith(b"\x1a")  # no MVT layer
-    assert anonymous.get("/tiles/sites.json").status_code == 401
+    seen = {}
+    for z in (0, 5, 7, 8, 9, 11, 13, 16):  # z0: one tile holds all
+        tile = tile_of(bouches_du_rhone[0].point, z)
+        response = get_tile(anonymous, "sites", *tile)
+        assert response["Cache-Control"] == "public, max-age=600"
+        assert "Cookie" in response["Vary"]  # a signed-in user's tile is another one
+        for feature in features(response):
+            assert not feature.get("id")  # 0: the decoder's default, no id written
+            assert set(feature["properties"]) == {"aggregate", "code", "name", "count", "people"}  # fmt: skip
+            assert feature["geometry"]["type"] == "Point"
+            # Drawn on its territory's label point, whatever the sites' positions.
+            code = feature["properties"]["code"]
+            label = territory(code).label_point
+            assert feature["geometry"]["coordinates"] == list(pixel_of(label, tile))
+            seen[z, feature["properties"]["code"]] = feature["properties"]
+    # 13 + 4 + 1 open sites, 105 people rounded to 110. Allauch (1 site) is hidden,
+    # and so is Aix, else Allauch would be the département minus Marseille and Aix.
+    departement = {"aggregate": "departement", "code": "13", "name": "Bouches-du-Rhône", "count": 18, "people": 110}  # fmt: skip
+    marseille = {"aggregate": "commune", "code": "13055", "name": "Marseille", "count": 13, "people": 80}  # fmt: skip
+    assert seen == {
+        **{(z, "13"): departement for z in (0, 5, 7)},
+        **{(z, "13055"): marseille for z in (8, 9, 11, 13, 16)},
+    }
+    document = anonymous.get("/tiles/sites.json")
+    assert document.status_code == 200
+    assert document["Cache-Control"] == "public, max-age=3600"
+
+
+def test_anonymous_aggregates_ignore_filters_and_skip_empty_or_small_departements(
+    bouches_du_rhone,
+):
+    site_at("92012", people=40)  # one site in the 92: no figure for the 92 at all
+    anonymous = client_of()
+    codes = set()
+    for point in (bouches_du_rhone[0].point, point_in("92012")):
+        tile = tile_of(point, 5)
+        response = get_tile(anonymous, "sites", *tile, status="closed_other")
+        codes |= {f["properties"]["code"] for f in features(response)}
+    assert codes == {"13"}
 
 
 def test_a_tile_is_one_query_however_many_sites(marseille):
@@ -172,6 +229,41 @@ def test_a_tile_is_one_query_however_many_sites(marseille):
         get_tile(national, "sites", *tile)
     assert len(one) == len(more)
     assert sum("ST_AsMVT" in q["sql"] for q in more.captured_queries) == 1
+
+
+def test_low_zoom_tiles_are_one_query_that_computes_no_label_point(marseille):
+    national = client_of(user_with(Role.NATIONAL, "FR"))
+    anonymous = client_of()
+    tiles = [tile_of(marseille[0].point, z) for z in (5, 9)]
+    for tile in tiles:  # scopes and public aggregates are cached after this
+        get_tile(national, "sites", *tile)
+        get_tile(anonymous, "sites", *tile)
+    counts = []
+    for extra in range(2):
+        site_at("13001", 0.0001 * extra)
+        cache.clear()  # the public aggregates are computed again, once
+        get_tile(anonymous, "sites", *tiles[0])
+        for client in (national, anonymous):
+            for tile in tiles:
+                with CaptureQueriesContext(connection) as queries:
+                    get_tile(client, "sites", *tile)
+                sql = [q["sql"] for q in queries.captured_queries]
+                assert sum("ST_AsMVT" in q for q in sql) == 1
+                # Label points are stored (Territory.label_point), never computed.
+                assert not any("ST_PointOnSurface" in q for q in sql)
+                counts.append(len(sql))
+    assert counts[:4] == counts[4:]
+
+
+def test_the_z5_france_tile_of_200000_sites_is_small_for_a_national_user():
+    make_sites(200_000)
+    national = client_of(user_with(Role.NATIONAL, "FR"))
+    # The z5 tile of Paris, Marseille and Corsica: 4 of the 5 test départements.
+    response = get_tile(national, "sites", *tile_of(point_in("92012"), 5))
+    found = features(response)
+    assert len(response.content) < 500_000
+    assert {f["properties"]["aggregate"] for f in found} == {"departement"}
+    assert sum(f["properties"]["count"] for f in found) > 100_000  # most of France
 
 
 def test_an_empty_tile_is_204_and_unknown_layers_or_tiles_are_404():
@@ -279,3 +371,117 @@ def test_restricted_zones_are_public_polygons_from_zoom_10():
     [feature] = features(response, "restricted-zones")
     assert feature["properties"] == {"id": zone.pk, "name": "Zone piétonne", "commune_code": "92012", "disabled_access": "allowed"}  # fmt: skip
     assert feature["geometry"]["type"] == "Polygon"
+
+
+@pytest.fixture
+def interventions():
+    """In the 92: one on a Boulogne site, one on Boulogne and a site of the 93, one
+    on the whole 92 with no site; in the 13: one on a Marseille site."""
+    operator = OrganizationFactory(name="Asso A", territory=territory("92012"))
+    boulogne, saint_denis, marseille = (
+        site_at(code, people=20) for code in ("92012", "93066", "13055")
+    )
+
+    def intervention(code, sites, **fields):
+        made = Intervention.objects.create(
+            title="Médiation", themes=["health", "mediation"], lead_operator=operator,
+            territory=territory(code), started_on=datetime.date(2025, 3, 1),
+            **{"status": "in_progress", **fields},
+        )  # fmt: skip
+        made.sites.set(sites)
+        return made
+
+    made = {
+        "boulogne": intervention("92012", [boulogne]),
+        "across": intervention("92012", [saint_denis]),
+        "departement": intervention("92", [], status="planned"),
+        "marseille": intervention("13055", [marseille]),
+    }
+    InterventionReport.objects.create(intervention=made["boulogne"], reported_on=datetime.date(2025, 6, 1), people=12)  # fmt: skip
+    InterventionReport.objects.create(intervention=made["boulogne"], reported_on=datetime.date(2025, 12, 1), people=30)  # fmt: skip
+    made["sites"] = {"boulogne": boulogne, "saint_denis": saint_denis, "marseille": marseille}  # fmt: skip
+    return made
+
+
+def intervention_features(user, **params) -> list[dict]:
+    """Every intervention feature the user gets: at z0, one tile holds the world."""
+    client = client_of(user)
+    return features(get_tile(client, "interventions", 0, 0, 0, **params), "interventions")  # fmt: skip
+
+
+def test_interventions_tiles_hold_exactly_what_each_role_may_see(interventions):
+    sites = interventions["sites"]
+    everyone = {
+        (interventions["boulogne"].pk, sites["boulogne"].pk),
+        (interventions["across"].pk, sites["saint_denis"].pk),
+        (interventions["departement"].pk, None),
+        (interventions["marseille"].pk, sites["marseille"].pk),
+    }
+    # The 92's users see the 92's interventions only; a site of the 93 they may not
+    # read is neither named nor drawn: that intervention sits on its territory.
+    in_92 = {
+        (interventions["boulogne"].pk, sites["boulogne"].pk),
+        (interventions["across"].pk, None),
+        (interventions["departement"].pk, None),
+    }
+    expected = {
+        (Role.CONTRIBUTOR, "92012"): in_92,
+        (Role.LOCAL_ADMIN, "92"): in_92,
+        (Role.OBSERVER, "93"): set(),  # its site is in the 93, not the intervention
+        (Role.LOCAL_ADMIN, "13"): {(interventions["marseille"].pk, sites["marseille"].pk)},
+        (Role.NATIONAL, "FR"): everyone,
+    }  # fmt: skip
+    for grant, pairs in expected.items():
+        found = intervention_features(user_with(*grant))
+        assert {(f["properties"]["id"], f["properties"].get("site_id")) for f in found} == pairs, grant  # fmt: skip
+    anonymous = get_tile(client_of(), "interventions", 0, 0, 0)
+    assert anonymous.status_code == 401
+    assert not anonymous.content.startswith(b"\x1a")
+    assert client_of().get("/tiles/interventions.json").status_code == 401
+
+
+def test_an_intervention_feature_is_light_and_sits_on_its_site_or_territory(
+    interventions,
+):
+    national = user_with(Role.NATIONAL, "FR")
+    site = interventions["sites"]["boulogne"]
+    tile = tile_of(site.point, 14)
+    response = get_tile(client_of(national), "interventions", *tile)
+    assert response["Cache-Control"] == "private, max-age=60"
+    assert response["ETag"]
+    [on_site] = [f for f in features(response, "interventions") if f["properties"]["id"] == interventions["boulogne"].pk]  # fmt: skip
+    assert on_site["properties"] == {
+        "id": interventions["boulogne"].pk,
+        "themes": "health,mediation",
+        "status": "in_progress",
+        "year": 2025,
+        "people": 30,  # the latest report
+        "site_id": site.pk,
+    }
+    assert on_site["geometry"]["coordinates"] == list(pixel_of(site.point, tile))
+    label = territory("92").label_point
+    tile = tile_of(label, 14)
+    found = features(get_tile(client_of(national), "interventions", *tile), "interventions")  # fmt: skip
+    [on_territory] = [f for f in found if "site_id" not in f["properties"]]
+    assert on_territory["properties"] == {"id": interventions["departement"].pk, "themes": "health,mediation", "status": "planned", "year": 2025}  # fmt: skip
+    assert on_territory["geometry"]["coordinates"] == list(pixel_of(label, tile))
+
+
+def test_interventions_tiles_take_the_interventions_filters(interventions):
+    national = user_with(Role.NATIONAL, "FR")
+    ids = {f["properties"]["id"] for f in intervention_features(national, status="planned")}  # fmt: skip
+    assert ids == {interventions["departement"].pk}
+    assert intervention_features(national, theme="schooling") == []
+    response = get_tile(client_of(national), "interventions", 0, 0, 0, theme="nonsense")
+    assert response.status_code == 400
+    document = client_of(national).get("/tiles/interventions.json").json()
+    assert set(document["vector_layers"][0]["fields"]) == {"id", "themes", "status", "year", "people", "site_id"}  # fmt: skip
+
+
+def test_a_territory_label_point_is_stored_and_follows_its_outline():
+    boulogne = territory("92012")
+    assert boulogne.display_geom.contains(boulogne.label_point)
+    square = Polygon.from_bbox((2.23, 48.83, 2.24, 48.84))
+    Territory.objects.filter(pk=boulogne.pk).update(display_geom=MultiPolygon(square))
+    boulogne.refresh_from_db()
+    assert square.contains(boulogne.label_point)  # PostgreSQL computed it again

@@ -7,7 +7,7 @@ import math
 import time
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from actors.models import Grant, User
@@ -45,7 +45,11 @@ class Command(BaseCommand):
 
 def make_sites(count: int) -> None:
     """Copies of one real site spread over every commune, by one INSERT ... SELECT."""
-    commune = Territory.objects.communes().get(code="75056")
+    communes = Territory.objects.communes()
+    # Paris where France is loaded; any commune in a partial (test) reference.
+    commune = communes.filter(code="75056").first() or communes.first()
+    if commune is None:
+        raise CommandError("No commune: import the territories first.")
     template = Site.objects.create(
         point=commune.geom.point_on_surface, commune=commune, name="bench"
     )

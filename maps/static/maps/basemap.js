@@ -104,10 +104,45 @@
     setTimeout(fail, PROBE_MS);
   }
 
+  // Leaflet writes its controls' titles in English: put the page's words there.
+  function translateZoom(map) {
+    const words = settings().controls || {};
+    const zoom = map.zoomControl;
+    if (!zoom || !words.zoomIn) return;
+    for (const [button, label] of [[zoom._zoomInButton, words.zoomIn], [zoom._zoomOutButton, words.zoomOut]]) {
+      if (!button) continue;
+      button.title = label;
+      button.setAttribute("aria-label", label);
+    }
+  }
+
+  // The layers control, titled in the page's language and hidden while it offers
+  // no choice (one base map, no overlay): Leaflet would show an empty white box.
+  function layersControl(map, bases) {
+    const words = settings().controls || {};
+    const control = L.control.layers(bases, {}, { collapsed: true, position: "topright" });
+    const update = control._update;
+    control._update = function () {
+      const result = update.call(this);
+      const overlays = this._layers.filter((entry) => entry.overlay).length;
+      const choices = overlays + (this._layers.length - overlays > 1 ? 1 : 0);
+      this.getContainer().hidden = choices === 0;
+      return result;
+    };
+    control.addTo(map);
+    const toggle = control.getContainer().querySelector(".leaflet-control-layers-toggle");
+    if (toggle && words.layers) {
+      toggle.title = words.layers;
+      toggle.setAttribute("aria-label", words.layers);
+    }
+    return control;
+  }
+
   function setUp(map) {
     if (map._terrainBase) return map._terrainBase;
     const cfg = settings();
     createPanes(map);
+    translateZoom(map);
     map.attributionControl.setPrefix(false);
     const outlines = outlinesLayer(map);
     const bases = {};
@@ -131,7 +166,7 @@
     first.addTo(map);
     map.getContainer().dataset.baseMap = first === outlines ? "outlines" : cfg.baseLayers[0].name;
     if (first !== outlines) watchTiles(map, first, fallBack);
-    const control = L.control.layers(bases, {}, { collapsed: true, position: "topright" }).addTo(map);
+    const control = layersControl(map, bases);
     map._terrainBase = { control, outlines, bases };
     return map._terrainBase;
   }

@@ -3,6 +3,9 @@
 // base map of basemap.js. Filters change the tiles, the list and the export links;
 // the URL hash (#zoom/lat/lon&filter=value) is a permalink; a click or a button of
 // the list beside the map opens a site's key figures in the side panel.
+// Signed-in users may also show interventions (a checkbox of the legend). Anonymous
+// visitors get the sites layer as published aggregates only (counts per département,
+// then per commune, never a site): the server decides, this script only draws.
 (function () {
   "use strict";
   const config = JSON.parse(document.getElementById("map-config").textContent);
@@ -132,6 +135,7 @@
     });
     layer.on("tileunload", ({ coords }) => {
       if (tileFeatures[name]) delete tileFeatures[name][`${coords.x}:${coords.y}:${coords.z}`];
+      labels.refresh();
     });
     return layer;
   }
@@ -146,6 +150,14 @@
     }
     const open = props.status === "open";
     return { radius: 6, fill: true, fillColor: open ? "#d62d20" : "#7f8c8d", fillOpacity: 0.95, color: "#4a0d07", weight: 1.5 };
+  }
+
+  // A ring around the site (or on the territory) the intervention works on: the
+  // site's own dot stays visible and clickable in the middle.
+  // Smaller when zoomed out, where many interventions share a few pixels.
+  function interventionStyle(props, zoom) {
+    const near = zoom >= SITE_ZOOM - 2;
+    return { radius: near ? 11 : 6, fill: true, fillOpacity: 0, color: "#117a65", weight: near ? 3 : 2, opacity: 0.9 };
   }
 
   function parkingStyle(props) {
@@ -176,11 +188,16 @@
 
   function visibleFeatures(name) {
     const bounds = map.getBounds();
+    // Tiles of the zoom left behind may linger a moment: their aggregates are not
+    // what the map shows now (a count with no circle under it).
+    const zoom = String(Math.min(16, Math.round(map.getZoom())));
     const seen = new Set();
     const items = [];
-    for (const features of Object.values(tileFeatures[name] || {})) {
+    for (const [key, features] of Object.entries(tileFeatures[name] || {})) {
+      if (key.split(":")[2] !== zoom) continue;
       for (const item of features) {
-        const key = item.props.id || `${item.props.aggregate}:${item.props.code}:${item.latlng.lat}`;
+        const p = item.props;
+        const key = p.id ? `${p.id}:${p.site_id || ""}` : `${p.aggregate}:${p.code}:${item.latlng.lat}`;
         if (seen.has(key) || !bounds.contains(item.latlng)) continue;
         seen.add(key);
         items.push(item);
@@ -208,19 +225,25 @@
   }
 
   function aggregateLabel(p) {
-    const counts = text.sitesCount.replace("%(count)s", p.count).replace("%(people)s", p.people ?? "?");
-    return `${p.name || p.code || ""}: ${counts}`.replace(/^: /, "");
+    let template = config.signedIn ? text.sitesCount : text.openSitesCount;
+    if (p.count === 1) template = text.oneSite;
+    // People unknown for every site counted: the people clause (after the comma) goes.
+    if (p.people == null) template = template.split(",")[0];
+    const counts = template.replace("%(count)s", p.count).replace("%(people)s", p.people);
+    // Grid cells have no name: "area" says what the count covers.
+    return `${p.name || p.code || text.area}: ${counts}`;
   }
 
   const featureList = {
     timer: null,
+    renders: 0, // an older render finishing late must not overwrite a newer one
     refresh() {
       clearTimeout(this.timer);
       this.timer = setTimeout(() => this.render(), 150);
     },
-    async items() {
+    async siteItems() {
       if (!sites || !map.hasLayer(sites)) return [];
-      if (map.getZoom() >= SITE_ZOOM) {
+      if (config.signedIn && map.getZoom() >= SITE_ZOOM) {
         // Exact and named: a small bbox query rather than what the tiles hold.
         const url = `${config.sitesUrl}?${query({ in_bbox: TerrainBase.bboxParam(map), limit: LIST_LIMIT + 1 })}`;
         try {
@@ -236,9 +259,13 @@
     },
     async render() {
       const list = $("map-features");
-      const items = await this.items();
+      const render = ++this.renders;
+      const siteItems = await this.siteItems();
+      if (render !== this.renders) return;
+      const items = [...siteItems, ...interventionItems()];
       list.replaceChildren(...items.slice(0, LIST_LIMIT).map((item) => {
         const p = item.props;
+        if (item.intervention) return interventionLink(p);
         if (!p.aggregate) return listButton(siteLabel(p), () => openSite(p.id));
         return listButton(aggregateLabel(p), () => zoomInto(item));
       }));
@@ -268,8 +295,75 @@
   }
 
   function zoomInto(item) {
+    // Anonymous visitors: communes are the finest figures there are.
+    if (!config.signedIn && item.props.aggregate === "commune") return map.setView(item.latlng, Math.max(map.getZoom(), 11));
     const next = { departement: 8, commune: 11, cell: SITE_ZOOM };
     map.setView(item.latlng, Math.max(map.getZoom() + 1, next[item.props.aggregate] || SITE_ZOOM));
+  }
+
+  // --- interventions (signed-in users, off until the legend's checkbox is ticked) ---
+
+  function interventionThemes(p) {
+    return (p.themes || "").split(",").filter(Boolean)
+      .map((theme) => config.labels.theme[theme] || theme).join(", ");
+  }
+
+  function interventionSummary(p) {
+    const status = config.labels.interventionStatus[p.status] || p.status || "";
+    const parts = [interventionThemes(p), status];
+    if (p.year) parts.push(format(text.since, p.year));
+    if (p.people != null) parts.push(format(text.interventionPeople, p.people));
+    return parts.filter(Boolean).join(" · ");
+  }
+
+  function interventionHref(p) {
+    return `${config.interventionsUrl}${encodeURIComponent(p.id)}/`;
+  }
+
+  // One entry per intervention (the tiles hold one point per linked site).
+  function interventionItems() {
+    if (!interventions || !map.hasLayer(interventions)) return [];
+    const byId = new Map();
+    for (const item of visibleFeatures("interventions")) byId.set(item.props.id, item);
+    return [...byId.values()].map((item) => ({ ...item, intervention: true }));
+  }
+
+  function interventionLink(p) {
+    const item = document.createElement("li");
+    const link = document.createElement("a");
+    link.href = interventionHref(p);
+    link.textContent = `${text.intervention} #${p.id} (${interventionSummary(p)})`;
+    item.append(link);
+    return item;
+  }
+
+  function interventionPopup(p) {
+    const box = document.createElement("div");
+    const title = document.createElement("strong");
+    title.textContent = `${text.intervention} #${p.id}`;
+    const summary = document.createElement("p");
+    summary.textContent = interventionSummary(p);
+    const link = document.createElement("a");
+    link.href = interventionHref(p);
+    link.textContent = text.openIntervention;
+    box.append(title, summary, link);
+    return box;
+  }
+
+  function setUpInterventions() {
+    const toggle = $("toggle-interventions");
+    if (!toggle) return;
+    interventions = vectorLayer("interventions", interventionStyle, { pane: "interventiontiles" });
+    interventions.on("click", (event) => {
+      L.popup().setLatLng(event.latlng).setContent(interventionPopup(event.layer.properties)).openOn(map);
+    });
+    const show = (on) => {
+      if (on) interventions.addTo(map); else map.removeLayer(interventions);
+      toggle.checked = on;
+      featureList.refresh();
+    };
+    toggle.addEventListener("change", () => show(toggle.checked));
+    show(toggle.checked);
   }
 
   // --- the side panel (a bottom sheet on a phone) ---------------------------------
@@ -379,12 +473,14 @@
   // --- set-up -------------------------------------------------------------------------
 
   let sites = null;
+  let interventions = null;
 
   window.terrainMapInit = function (leafletMap) {
     map = leafletMap;
     window.terrainMap = map; // for tests and the browser console
     const base = TerrainBase.setUp(map);
     if (!map.getPane("sitetiles")) map.createPane("sitetiles").style.zIndex = 450;
+    if (!map.getPane("interventiontiles")) map.createPane("interventiontiles").style.zIndex = 440;
     const zones = vectorLayer("restricted-zones", zoneStyle, { pane: "datatiles", minZoom: 10 });
     const parking = vectorLayer("accessibility-points", parkingStyle, { pane: "datatiles" });
     zones.addTo(map);
@@ -395,22 +491,22 @@
       const content = p.aggregate ? format(text.spaces, p.spaces ?? p.count) : format(text.spaces, p.spaces ?? 1);
       L.popup().setLatLng(event.latlng).setContent(content).openOn(map);
     });
-    if (config.signedIn) {
-      sites = vectorLayer("sites", siteStyle, { pane: "sitetiles", filtered: true });
-      sites.on("click", (event) => {
-        const p = event.layer.properties;
-        if (p.aggregate) zoomInto({ props: p, latlng: event.latlng });
-        else openSite(p.id);
-      });
-      sites.addTo(map);
-      labels.group.addTo(map);
-      apiSites.addTo(map);
-      base.control.addOverlay(sites, text.sites);
-    }
+    // Anonymous visitors too: their tiles hold published aggregates only.
+    sites = vectorLayer("sites", siteStyle, { pane: "sitetiles", filtered: config.signedIn });
+    sites.on("click", (event) => {
+      const p = event.layer.properties;
+      if (p.aggregate) zoomInto({ props: p, latlng: event.latlng });
+      else openSite(p.id);
+    });
+    sites.addTo(map);
+    labels.group.addTo(map);
+    apiSites.addTo(map);
+    base.control.addOverlay(sites, text.sites);
     const highlight = L.layerGroup().addTo(map);
     setUpSearch(highlight);
     setUpFilters();
     setUpPanel();
+    setUpInterventions();
     if (!applyHash()) {
       const [west, south, east, north] = config.bbox;
       map.fitBounds([[south, west], [north, east]]);
