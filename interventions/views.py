@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -26,6 +27,7 @@ from actors.capabilities import (
     SEE_OVERDUE_REPORTS,
     can,
     capability_required,
+    require,
 )
 from actors.models import Organization
 from actors.roles import Role
@@ -48,9 +50,10 @@ from interventions.models import (
     InterventionReport,
 )
 from interventions.reminders import due_date
+from lib.action_form import add_service_errors, posted, render_action_form
 from sites.history import end_of
 from sites.models import Site
-from sites.views.site import _add_errors, form_errors
+from sites.views.site import form_errors
 
 PAGE_SIZE = 50
 REPORT_COLUMNS = 6  # the latest reports on the page; the export has them all
@@ -77,6 +80,14 @@ def intervention_list(request: HttpRequest) -> HttpResponse:
         "can_create": bool(_write_paths(request.user)),
     }
     return render(request, "interventions/intervention_list.html", context)
+
+
+def _readable(request: HttpRequest, pk: int, capability: str) -> Intervention:
+    """The intervention if the user reads it (else 404), and may act on it (else 403
+    with the reason)."""
+    intervention = get_object_or_404(_visible(request.user), pk=pk)
+    require(request.user, capability, intervention)
+    return intervention
 
 
 def _write_paths(user) -> list[str]:
@@ -188,7 +199,6 @@ def _abilities(user, intervention: Intervention) -> dict:
         and not intervention.is_closed,
         "can_note": can(user, NOTE_INTERVENTION, intervention),
         "note_form": NoteForm(user=user),
-        "close_form": CloseForm(initial={"version": intervention.version}),
     }
 
 
@@ -204,7 +214,7 @@ def intervention_create(request: HttpRequest) -> HttpResponse:
                 data, acting_user=request.user, request=request
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
@@ -220,9 +230,7 @@ def intervention_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def intervention_update(request: HttpRequest, pk: int) -> HttpResponse:
-    intervention = get_object_or_404(_visible(request.user), pk=pk)
-    if not can(request.user, CHANGE_INTERVENTION, intervention):
-        raise PermissionDenied(_("You cannot change this intervention."))
+    intervention = _readable(request, pk, CHANGE_INTERVENTION)
     form = InterventionForm(
         request.POST or None,
         instance=intervention,
@@ -238,7 +246,7 @@ def intervention_update(request: HttpRequest, pk: int) -> HttpResponse:
         except services.StaleEdit as stale:
             form.add_error(None, str(stale))
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
@@ -250,9 +258,7 @@ def intervention_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _sub_form(request, pk: int, capability: str, form_class, save, texts: dict):
     """A page with one form acting on an intervention (report, funding line)."""
-    intervention = get_object_or_404(_visible(request.user), pk=pk)
-    if not can(request.user, capability, intervention):
-        raise PermissionDenied(_("You cannot change this intervention."))
+    intervention = _readable(request, pk, capability)
     form = form_class(request.POST or None, initial=texts.pop("initial", None))
     if request.method == "POST" and form.is_valid():
         try:
@@ -263,7 +269,7 @@ def _sub_form(request, pk: int, capability: str, form_class, save, texts: dict):
                 request=request,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("interventions:detail", intervention.pk)
@@ -289,9 +295,7 @@ def intervention_report(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def intervention_funding(request: HttpRequest, pk: int) -> HttpResponse:
-    intervention = get_object_or_404(_visible(request.user), pk=pk)
-    if not can(request.user, SEE_FUNDING, intervention):
-        raise PermissionDenied(_("You cannot see this intervention's funding."))
+    _readable(request, pk, SEE_FUNDING)
     texts = {
         "heading": _("Funding line"),
         "initial": {"year": timezone.localdate().year},
@@ -301,39 +305,52 @@ def intervention_funding(request: HttpRequest, pk: int) -> HttpResponse:
                      services.set_funding, texts)  # fmt: skip
 
 
+def _intervention_action(request, intervention, form, heading: str, submit: str):
+    return render_action_form(
+        request, form, subject=intervention, heading=heading, submit_label=submit,
+        back_url=reverse("interventions:detail", args=[intervention.pk]),
+    )  # fmt: skip
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def intervention_close(request: HttpRequest, pk: int) -> HttpResponse:
-    intervention = get_object_or_404(_visible(request.user), pk=pk)
-    form = CloseForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect("interventions:detail", pk)
-    try:
-        services.close_intervention(
-            intervention, acting_user=request.user, status=form.cleaned_data["status"],
-            expected_version=form.cleaned_data["version"],
-            ended_on=form.cleaned_data["ended_on"], request=request,
-        )  # fmt: skip
-    except (ValidationError, services.StaleEdit) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
-    return redirect("interventions:detail", pk)
+    intervention = _readable(request, pk, CLOSE_INTERVENTION)
+    form = CloseForm(posted(request), initial={"version": intervention.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.close_intervention(
+                intervention, acting_user=request.user, status=form.cleaned_data["status"],
+                expected_version=form.cleaned_data["version"],
+                ended_on=form.cleaned_data["ended_on"], request=request,
+            )  # fmt: skip
+        except services.StaleEdit as stale:
+            form.add_error(None, str(stale))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Intervention closed."))
+            return redirect("interventions:detail", pk)
+    heading = _("Close the intervention")
+    return _intervention_action(request, intervention, form, heading, _("Close"))
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def intervention_note(request: HttpRequest, pk: int) -> HttpResponse:
-    intervention = get_object_or_404(_visible(request.user), pk=pk)
-    form = NoteForm(request.POST, user=request.user)
-    if form.is_valid():
+    intervention = _readable(request, pk, NOTE_INTERVENTION)
+    form = NoteForm(posted(request), user=request.user)
+    if request.method == "POST" and form.is_valid():
         try:
             services.add_note(intervention, form.cleaned_data["text"], acting_user=request.user,
                               visible_to=form.cleaned_data["visible_to"], request=request)  # fmt: skip
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-    else:
-        messages.error(request, form_errors(form))
-    return redirect("interventions:detail", pk)
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Note added."))
+            return redirect("interventions:detail", pk)
+    heading = _("Add a note")
+    return _intervention_action(request, intervention, form, heading, heading)
 
 
 @login_required
