@@ -50,7 +50,7 @@ from interventions.models import (
     InterventionReport,
 )
 from interventions.reminders import due_date
-from lib.action_form import add_service_errors, posted, render_action_form
+from lib.action_form import add_service_errors, applied, posted, render_action_form
 from sites.history import end_of
 from sites.models import Site
 from sites.views.site import form_errors
@@ -317,20 +317,13 @@ def _intervention_action(request, intervention, form, heading: str, submit: str)
 def intervention_close(request: HttpRequest, pk: int) -> HttpResponse:
     intervention = _readable(request, pk, CLOSE_INTERVENTION)
     form = CloseForm(posted(request), initial={"version": intervention.version})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.close_intervention(
-                intervention, acting_user=request.user, status=form.cleaned_data["status"],
-                expected_version=form.cleaned_data["version"],
-                ended_on=form.cleaned_data["ended_on"], request=request,
-            )  # fmt: skip
-        except services.StaleEdit as stale:
-            form.add_error(None, str(stale))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Intervention closed."))
-            return redirect("interventions:detail", pk)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else None
+    if data and applied(form, lambda: services.close_intervention(
+        intervention, acting_user=request.user, status=data["status"],
+        expected_version=data["version"], ended_on=data["ended_on"], request=request,
+    ), stale=services.StaleEdit):  # fmt: skip
+        messages.success(request, _("Intervention closed."))
+        return redirect("interventions:detail", pk)
     heading = _("Close the intervention")
     return _intervention_action(request, intervention, form, heading, _("Close"))
 
@@ -340,15 +333,13 @@ def intervention_close(request: HttpRequest, pk: int) -> HttpResponse:
 def intervention_note(request: HttpRequest, pk: int) -> HttpResponse:
     intervention = _readable(request, pk, NOTE_INTERVENTION)
     form = NoteForm(posted(request), user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_note(intervention, form.cleaned_data["text"], acting_user=request.user,
-                              visible_to=form.cleaned_data["visible_to"], request=request)  # fmt: skip
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Note added."))
-            return redirect("interventions:detail", pk)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else None
+    if data and applied(form, lambda: services.add_note(
+        intervention, data["text"], acting_user=request.user,
+        visible_to=data["visible_to"], request=request,
+    )):  # fmt: skip
+        messages.success(request, _("Note added."))
+        return redirect("interventions:detail", pk)
     heading = _("Add a note")
     return _intervention_action(request, intervention, form, heading, heading)
 

@@ -48,3 +48,19 @@ def add_service_errors(form, exc: ValidationError, renames: dict | None = None) 
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.error_list)
+
+
+def applied(form, call, *, stale: type[Exception] | None = None, renames=None) -> bool:
+    """Run the service call; its refusal lands on the form (False). `stale`: the
+    service's "changed meanwhile" error, shown above the form."""
+    try:
+        call()
+    except ValidationError as exc:
+        add_service_errors(form, exc, renames)
+        return False
+    except Exception as exc:
+        if stale is None or not isinstance(exc, stale):
+            raise
+        form.add_error(None, str(exc))
+        return False
+    return True

@@ -44,7 +44,12 @@ def admin_client(client):
 
 def test_site_close_without_date_keeps_what_was_typed(admin_client):
     site = admin_client.site
-    typed = {"status": "resorbed", "reason": "Relogement prévu", "housed": "4", "version": 1}
+    typed = {
+        "status": "resorbed",
+        "reason": "Relogement prévu",
+        "housed": "4",
+        "version": 1,
+    }
     page = error_page(admin_client.post(f"/sites/{site.pk}/close/", typed))
     assert summary_links(page) == {"id_closed_on"}
     assert "Relogement prévu" in page and 'value="4"' in page
@@ -73,7 +78,12 @@ def test_site_close_refused_by_the_service_shows_its_reason_on_the_form(admin_cl
 
 def test_a_stale_close_says_so_on_the_form(admin_client):
     site = admin_client.site
-    typed = {"status": "resorbed", "closed_on": str(TODAY), "version": 99, "reason": "Fin"}
+    typed = {
+        "status": "resorbed",
+        "closed_on": str(TODAY),
+        "version": 99,
+        "reason": "Fin",
+    }
     page = error_page(admin_client.post(f"/sites/{site.pk}/close/", typed))
     assert "Fin" in page
     site.refresh_from_db()

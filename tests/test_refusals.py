@@ -141,7 +141,7 @@ def test_restricted_zone_refused_with_reason(client):
 
 def test_reports_refused_with_reason_and_404_out_of_territory(client):
     report = PublicReport.objects.create(
-        kind="site",
+        kind="possible_site",
         point=point_in("13055"),
         commune=territory("13055"),
         description="Des caravanes",

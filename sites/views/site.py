@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from actors.capabilities import CHANGE_SITE, CLOSE_SITE, SEE_PROCEDURES, can, require
 from actors.scope import scope_of
 from lib import listing
-from lib.action_form import add_service_errors, posted, render_action_form
+from lib.action_form import add_service_errors, applied, posted, render_action_form
 from lib.csp import nonce_map_widgets
 from sites.api.filters import SiteFilter
 from sites.forms import CloseForm, NoteForm, ProcedureForm, SiteForm
@@ -278,21 +278,14 @@ def site_close(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and request.POST.get("action") == "reopen":
         return _reopen(request, site)
     form = CloseForm(posted(request), initial={"version": site.version})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.close_site(
-                site, acting_user=request.user, expected_version=data["version"], status=data["status"],
-                closed_on=data["closed_on"], reason=data["reason"], housed=data["housed"],
-                sheltered=data["sheltered"], no_solution=data["no_solution"], request=request,
-            )  # fmt: skip
-        except services.StaleEdit as stale:
-            form.add_error(None, str(stale))
-        except ValidationError as exc:
-            add_service_errors(form, exc, CLOSE_FIELDS)
-        else:
-            messages.success(request, _("Site closed."))
-            return redirect("sites:detail", site.pk)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else None
+    if data and applied(form, lambda: services.close_site(
+        site, acting_user=request.user, expected_version=data["version"], status=data["status"],
+        closed_on=data["closed_on"], reason=data["reason"], housed=data["housed"],
+        sheltered=data["sheltered"], no_solution=data["no_solution"], request=request,
+    ), stale=services.StaleEdit, renames=CLOSE_FIELDS):  # fmt: skip
+        messages.success(request, _("Site closed."))
+        return redirect("sites:detail", site.pk)
     return _site_action(request, site, form, _("Close the site"), _("Close the site"),
                         _("Closing records how the site ended and what became of its people."))  # fmt: skip
 
@@ -318,15 +311,13 @@ def _reopen(request: HttpRequest, site: Site) -> HttpResponse:
 def site_note(request: HttpRequest, pk: int) -> HttpResponse:
     site = _readable_site(request, pk, CHANGE_SITE)
     form = NoteForm(posted(request), user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_note(site, form.cleaned_data["text"], acting_user=request.user,
-                              visible_to=form.cleaned_data["visible_to"], request=request)  # fmt: skip
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Note added."))
-            return redirect("sites:detail", site.pk)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else None
+    if data and applied(form, lambda: services.add_note(
+        site, data["text"], acting_user=request.user, visible_to=data["visible_to"],
+        request=request,
+    )):  # fmt: skip
+        messages.success(request, _("Note added."))
+        return redirect("sites:detail", site.pk)
     return _site_action(request, site, form, _("Add a note"), _("Add a note"))
 
 
@@ -335,16 +326,12 @@ def site_note(request: HttpRequest, pk: int) -> HttpResponse:
 def site_procedure(request: HttpRequest, pk: int) -> HttpResponse:
     site = _readable_site(request, pk, SEE_PROCEDURES)
     form = ProcedureForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_procedure(
-                site, form.cleaned_data, acting_user=request.user, request=request
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Procedure added."))
-            return redirect("sites:detail", site.pk)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else None
+    if data and applied(form, lambda: services.add_procedure(
+        site, data, acting_user=request.user, request=request
+    )):  # fmt: skip
+        messages.success(request, _("Procedure added."))
+        return redirect("sites:detail", site.pk)
     return _site_action(request, site, form, _("Add a procedure"), _("Add a procedure"))
 
 
