@@ -9,7 +9,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -50,12 +49,12 @@ from interventions.models import (
     InterventionReport,
 )
 from interventions.reminders import due_date
+from lib import listing
 from lib.action_form import add_service_errors, applied, posted, render_action_form
 from sites.history import end_of
 from sites.models import Site
 from sites.views.site import form_errors
 
-PAGE_SIZE = 50
 REPORT_COLUMNS = 6  # the latest reports on the page; the export has them all
 
 
@@ -65,17 +64,42 @@ def _visible(user):
     )
 
 
+# The list's search box: words found in any of these (the export searches alike).
+SEARCH_FIELDS = (
+    "title",
+    "goals",
+    "lead_operator__name",
+    "territory__name",
+    "territory__code",
+)
+SORT_KEYS = {
+    "title": ("title",),
+    "operator": ("lead_operator__name", "title"),
+    "territory": ("territory__name", "title"),
+    "status": ("status", "title"),
+    "started_on": ("started_on", "title"),
+}  # fmt: skip
+
+
+def _filtered(request: HttpRequest) -> InterventionFilter:
+    """The visible interventions, searched (`?q=`) then filtered as the URL says."""
+    visible = listing.search(request, _visible(request.user), SEARCH_FIELDS)
+    return InterventionFilter(request.GET, queryset=visible)
+
+
 @login_required
 def intervention_list(request: HttpRequest) -> HttpResponse:
-    filtered = InterventionFilter(request.GET, queryset=_visible(request.user))
-    interventions = filtered.qs.with_latest_report().order_by("-started_on", "pk")
-    page = Paginator(interventions, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    filtered = _filtered(request)
+    interventions, sort_links = listing.sort(
+        request, filtered.qs.with_latest_report(), SORT_KEYS, "-started_on"
+    )
+    page = listing.paginate(request, interventions)
     context = {
-        "page": page,
+        **listing.list_context(request, page, sort_links),
         "filter": filtered,
-        "query": query.urlencode(),
+        # The export takes the list's search and filters, not its sort or page.
+        "export_query": listing.query_without(request.GET, "page", "sort"),
+        "export_formats": [("csv", "CSV"), ("xlsx", "XLSX")],
         "operators": Organization.objects.visible_to(request.user).order_by("name"),
         "can_create": bool(_write_paths(request.user)),
     }
@@ -360,7 +384,7 @@ def intervention_follow(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def intervention_export(request: HttpRequest) -> HttpResponse:
     """CSV or XLSX of the filtered, visible interventions; funding only where allowed."""
-    filtered = InterventionFilter(request.GET, queryset=_visible(request.user))
+    filtered = _filtered(request)
     kind = "xlsx" if request.GET.get("format_type") == "xlsx" else "csv"
     rows, fields = export.rows_for(filtered.qs, request.user)
     record("interventions.exported", actor=request.user, request=request,
