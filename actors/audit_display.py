@@ -48,6 +48,7 @@ ACTION_LABELS = {
     "user.anonymised": _("Account anonymised"),
     "user.deactivated": _("Account deactivated"),
     "user.inactivity_warned": _("Inactive account warned"),
+    "user.notifications_changed": _("E-mail choices changed"),
 }
 # Pages of an event's object, by its model label.
 DETAIL_URLS = {

@@ -108,14 +108,76 @@ for _name, _predicate in CAPABILITIES.items():
     rules.add_perm(_name, _predicate)
 
 
+def _refusals() -> dict[str, str]:
+    """Why a capability is refused, in words: shown on the 403 page (templates/403.html),
+    which is only reached by someone who may read the object (else 404)."""
+    only_editors = _(
+        "You can read this intervention but not change it: only members of its lead "
+        "operator working in its territory and the local administrators of its "
+        "territory can."
+    )
+    return {
+        CHANGE_SITE: _(
+            "You can read this site but not change it: it is outside the "
+            "territories where you may write."
+        ),
+        CLOSE_SITE: _(
+            "You can read this site but not close or reopen it: only the local "
+            "administrators of its territory can."
+        ),
+        SEE_PROCEDURES: _(
+            "You can read this site but not its procedures: only the local "
+            "administrators of its territory follow them."
+        ),
+        VERIFY_POINT: _(
+            "You can see this accessibility point but not verify or remove it: only "
+            "the local administrators of its commune can."
+        ),
+        SET_PARKING_RULES: _(
+            "You can read this commune's rules and zones but not change them: only "
+            "the local administrators of the commune can."
+        ),
+        IMPORT_ANY_POINTS: _("Only local administrators import accessibility points."),
+        HANDLE_REPORT: _(
+            "This report is outside the territories where you are a local administrator."
+        ),
+        REVIEW_REPORTS: _(
+            "Public reports are handled by the local administrators of the territory "
+            "they fall in; you are not a local administrator."
+        ),
+        CHANGE_INTERVENTION: only_editors,
+        REPORT_INTERVENTION: only_editors,
+        CLOSE_INTERVENTION: only_editors,
+        NOTE_INTERVENTION: _(
+            "You can read this intervention but not write in its journal: only "
+            "contributors of its territory, members of its lead operator and its "
+            "local administrators can."
+        ),
+        SEE_FUNDING: _(
+            "Only members of the lead operator, the local administrators of the "
+            "territory and national users see an intervention's funding."
+        ),
+        SEE_OVERDUE_REPORTS: _(
+            "Only local administrators follow the reports of their territory's "
+            "interventions."
+        ),
+    }
+
+
+def refusal(capability: str) -> str:
+    """The reason a refused capability gives; its name when none is written."""
+    return _refusals().get(capability, capability)
+
+
 def can(user, capability: str, obj=None) -> bool:
     return rules.has_perm(capability, user, obj)
 
 
 def require(user, capability: str, obj=None, message: str = "") -> None:
-    """Raise PermissionDenied (with the caller's reason) unless the user may."""
+    """Raise PermissionDenied, with the caller's reason or the capability's, unless
+    the user may."""
     if not can(user, capability, obj):
-        raise PermissionDenied(message or capability)
+        raise PermissionDenied(message or refusal(capability))
 
 
 def capability_required(capability: str):

@@ -162,3 +162,28 @@ class LoginForm(auth_forms.AuthenticationForm):
             "case-sensitive."
         ),
     }
+
+
+class NotificationForm(forms.ModelForm):
+    """The optional mails a user gets; only those their roles can receive are shown."""
+
+    class Meta:
+        from actors.models import User
+
+        model = User
+        fields = mail.TOPICS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from actors.scope import scope_of
+
+        user = self.instance
+        if not scope_of(user).write_paths(Role.LOCAL_ADMIN):
+            for name in (
+                "notify_access_requests",
+                "notify_public_reports",
+                "notify_weekly_digest",
+            ):
+                del self.fields[name]
+        if user.organization_id is None:
+            del self.fields["notify_report_reminders"]

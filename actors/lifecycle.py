@@ -65,6 +65,7 @@ def _warn(user: User, now: datetime) -> None:
         [user],
         "actors/mail/inactive_warning",
         {"user": user, "days": settings.ACCOUNT_DEACTIVATE_AFTER_WARNING_DAYS},
+        topic=None,  # their account is about to close: always told
     )
     record("user.inactivity_warned", target=user)
 

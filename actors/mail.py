@@ -79,10 +79,26 @@ def send(to: list[str], template: str, context: dict, *, language: str) -> None:
         transaction.on_commit(run_pending_jobs)
 
 
-def send_to_users(users, template: str, context: dict) -> None:
-    """One message per language spoken among the users, each in its own language."""
+# The optional mails, each named by the User field that says whether a user wants it
+# (set on the profile page). Topic None: mail every user must get (their account).
+TOPICS = (
+    "notify_access_requests",
+    "notify_public_reports",
+    "notify_weekly_digest",
+    "notify_follow_digest",
+    "notify_report_reminders",
+)
+
+
+def send_to_users(users, template: str, context: dict, *, topic: str | None) -> None:
+    """One message per language spoken among the users who want this topic, each in
+    its own language. `topic` is required so that no caller forgets the choice."""
+    if topic is not None and topic not in TOPICS:
+        raise ValueError(f"unknown mail topic {topic!r}")
     by_language: dict[str, list[str]] = {}
     for user in users:
+        if topic is not None and not getattr(user, topic):
+            continue
         by_language.setdefault(user.language, []).append(user.email)
     for language, emails in sorted(by_language.items()):
         send(emails, template, context, language=language)

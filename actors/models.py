@@ -91,6 +91,33 @@ class User(AbstractBaseUser, PermissionsMixin):
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
     # The language of their mail: the one they last used the site in.
     language = LanguageField()
+    # Which optional mails they get (actors.mail.send_to_users reads them by name);
+    # access decisions, password and account mails are always sent.
+    notify_access_requests = models.BooleanField(
+        _("access requests to review"),
+        default=True,
+        help_text=_("Local administrators: a new request in your territory."),
+    )
+    notify_public_reports = models.BooleanField(
+        _("public reports to handle"),
+        default=True,
+        help_text=_("Local administrators: a visitor's report in your territory."),
+    )
+    notify_weekly_digest = models.BooleanField(
+        _("weekly summary of the territory"),
+        default=True,
+        help_text=_("Local administrators: sites and interventions changed last week."),
+    )
+    notify_follow_digest = models.BooleanField(
+        _("daily news of what I follow"),
+        default=True,
+        help_text=_("The sites and interventions you chose to follow."),
+    )
+    notify_report_reminders = models.BooleanField(
+        _("reminders of yearly intervention reports"),
+        default=True,
+        help_text=_("Members of an intervention's lead operator, before the due date."),
+    )
 
     objects = UserManager()
 

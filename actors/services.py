@@ -126,6 +126,7 @@ def notify_reviewers(
         reviewers_of(access_request.territory),
         f"actors/mail/{template}",
         {"request": access_request, "link": link},
+        topic="notify_access_requests",
     )
 
 

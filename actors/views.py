@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from actors import audit_display, ratelimit, services
+from actors.audit import record
 from actors.capabilities import (
     READ_AUDIT_LOG,
     REVIEW_ACCESS_REQUESTS,
@@ -23,6 +24,7 @@ from actors.forms import (
     ApproveForm,
     CharterForm,
     LoginForm,
+    NotificationForm,
     PasswordResetForm,
     RejectForm,
 )
@@ -301,6 +303,7 @@ password_change = login_required(
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     """The user's own account: organization, grants, language, password."""
     own_grants = (
@@ -309,7 +312,17 @@ def profile(request: HttpRequest) -> HttpResponse:
         .select_related("territory", "granted_by")
         .order_by("territory__path")
     )
-    return render(request, "actors/profile.html", {"own_grants": own_grants})
+    form = NotificationForm(
+        request.POST if request.method == "POST" else None, instance=request.user
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        record("user.notifications_changed", actor=request.user, request=request,
+               **{name: form.cleaned_data[name] for name in form.fields})  # fmt: skip
+        messages.success(request, _("Your e-mail choices are saved."))
+        return redirect("actors:profile")
+    context = {"own_grants": own_grants, "notification_form": form}
+    return render(request, "actors/profile.html", context)
 
 
 AUDIT_PAGE_SIZE = 50

@@ -183,10 +183,19 @@ def territory_news(user, since, until) -> list[Item]:
     return sorted(items, key=lambda item: item.at)
 
 
+# Who receives which digest: the profile's choice (actors.mail.TOPICS).
+TOPIC = {
+    DigestKind.DAILY: "notify_follow_digest",
+    DigestKind.WEEKLY: "notify_weekly_digest",
+}
+
+
 def send_daily_digests(now: datetime.datetime) -> int:
     """One mail per follower with news since their last digest; at most one a day."""
     period = timezone.localdate(now)
-    followers = User.objects.filter(is_active=True, follows__isnull=False).distinct()
+    followers = User.objects.filter(
+        is_active=True, follows__isnull=False, notify_follow_digest=True
+    ).distinct()
     return sum(
         _send(user, DigestKind.DAILY, period, now, followed_news) for user in followers
     )
@@ -197,7 +206,10 @@ def send_weekly_digests(now: datetime.datetime) -> int:
     today = timezone.localdate(now)
     period = today - datetime.timedelta(days=today.weekday())
     admins = User.objects.filter(
-        is_active=True, grants__role__in=(Role.LOCAL_ADMIN,), grants__revoked_at=None
+        is_active=True,
+        grants__role__in=(Role.LOCAL_ADMIN,),
+        grants__revoked_at=None,
+        notify_weekly_digest=True,
     ).distinct()
     sent = 0
     for user in admins:
@@ -237,7 +249,9 @@ def _send(user, kind: str, period, now, news) -> int:
                 "kind": kind,
                 "unsubscribe": f"{settings.SITE_URL}/interventions/unsubscribe/{token_for(user)}/",
             }
-            send_to_users([user], "interventions/mail/digest", context)
+            send_to_users(
+                [user], "interventions/mail/digest", context, topic=TOPIC[kind]
+            )
     except IntegrityError:  # a concurrent run sent it
         return 0
     return 1

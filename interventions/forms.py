@@ -137,15 +137,15 @@ class FundingForm(forms.ModelForm):
 class CloseForm(forms.Form):
     status = forms.ChoiceField(
         label=_("How did it end?"),
-        choices=[c for c in InterventionStatus.choices if c[0] in CLOSED_STATUSES],
+        # No preselected value: how it ended must be a choice, not a default.
+        choices=[("", _("Choose how it ended"))]
+        + [c for c in InterventionStatus.choices if c[0] in CLOSED_STATUSES],
     )
     ended_on = forms.DateField(label=capfirst(_("ended on")), widget=DATE_INPUT)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class NoteForm(ConfirmNamesMixin, forms.ModelForm):
-    always_offer_confirmation = True  # refusals come back as a message
-
     class Meta:
         model = InterventionNote
         fields = ("text", "visible_to")

@@ -45,7 +45,11 @@ def send_reminders(today: datetime.date) -> int:
 
 def _remind(intervention: Intervention, kind: str, today: datetime.date) -> bool:
     members = list(
-        User.objects.filter(organization=intervention.lead_operator_id, is_active=True)
+        User.objects.filter(
+            organization=intervention.lead_operator_id,
+            is_active=True,
+            notify_report_reminders=True,  # their profile's choice
+        )
     )
     try:
         with transaction.atomic():
@@ -60,7 +64,12 @@ def _remind(intervention: Intervention, kind: str, today: datetime.date) -> bool
                 "due": due_date(today.year),
                 "url": f"{settings.SITE_URL}/interventions/{intervention.pk}/report/",
             }
-            send_to_users(members, "interventions/mail/report_reminder", context)
+            send_to_users(
+                members,
+                "interventions/mail/report_reminder",
+                context,
+                topic="notify_report_reminders",
+            )
     except IntegrityError:
         return False
     return True

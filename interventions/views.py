@@ -10,9 +10,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -27,6 +27,7 @@ from actors.capabilities import (
     SEE_OVERDUE_REPORTS,
     can,
     capability_required,
+    require,
 )
 from actors.models import Organization
 from actors.roles import Role
@@ -49,12 +50,13 @@ from interventions.models import (
     InterventionReport,
 )
 from interventions.reminders import due_date
+from lib import listing
+from lib.action_form import add_service_errors, applied, posted, render_action_form
 from sites.history import end_of
 from sites.jobs import queue_export
 from sites.models import Site
-from sites.views.site import _add_errors, form_errors
+from sites.views.site import form_errors
 
-PAGE_SIZE = 50
 REPORT_COLUMNS = 6  # the latest reports on the page; the export has them all
 
 
@@ -64,21 +66,54 @@ def _visible(user):
     )
 
 
+# The list's search box: words found in any of these (the export searches alike).
+SEARCH_FIELDS = (
+    "title",
+    "goals",
+    "lead_operator__name",
+    "territory__name",
+    "territory__code",
+)
+SORT_KEYS = {
+    "title": ("title",),
+    "operator": ("lead_operator__name", "title"),
+    "territory": ("territory__name", "title"),
+    "status": ("status", "title"),
+    "started_on": ("started_on", "title"),
+}  # fmt: skip
+
+
+def _filtered(request: HttpRequest) -> InterventionFilter:
+    """The visible interventions, searched (`?q=`) then filtered as the URL says."""
+    visible = listing.search(request, _visible(request.user), SEARCH_FIELDS)
+    return InterventionFilter(request.GET, queryset=visible)
+
+
 @login_required
 def intervention_list(request: HttpRequest) -> HttpResponse:
-    filtered = InterventionFilter(request.GET, queryset=_visible(request.user))
-    interventions = filtered.qs.with_latest_report().order_by("-started_on", "pk")
-    page = Paginator(interventions, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    filtered = _filtered(request)
+    interventions, sort_links = listing.sort(
+        request, filtered.qs.with_latest_report(), SORT_KEYS, "-started_on"
+    )
+    page = listing.paginate(request, interventions)
     context = {
-        "page": page,
+        **listing.list_context(request, page, sort_links),
         "filter": filtered,
-        "query": query.urlencode(),
+        # The export takes the list's search and filters, not its sort or page.
+        "export_query": listing.query_without(request.GET, "page", "sort"),
+        "export_formats": [("csv", "CSV"), ("xlsx", "XLSX")],
         "operators": Organization.objects.visible_to(request.user).order_by("name"),
         "can_create": bool(_write_paths(request.user)),
     }
     return render(request, "interventions/intervention_list.html", context)
+
+
+def _readable(request: HttpRequest, pk: int, capability: str) -> Intervention:
+    """The intervention if the user reads it (else 404), and may act on it (else 403
+    with the reason)."""
+    intervention = get_object_or_404(_visible(request.user), pk=pk)
+    require(request.user, capability, intervention)
+    return intervention
 
 
 def _write_paths(user) -> list[str]:
@@ -190,7 +225,6 @@ def _abilities(user, intervention: Intervention) -> dict:
         and not intervention.is_closed,
         "can_note": can(user, NOTE_INTERVENTION, intervention),
         "note_form": NoteForm(user=user),
-        "close_form": CloseForm(initial={"version": intervention.version}),
     }
 
 
@@ -206,7 +240,7 @@ def intervention_create(request: HttpRequest) -> HttpResponse:
                 data, acting_user=request.user, request=request
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
@@ -222,9 +256,7 @@ def intervention_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def intervention_update(request: HttpRequest, pk: int) -> HttpResponse:
-    intervention = get_object_or_404(_visible(request.user), pk=pk)
-    if not can(request.user, CHANGE_INTERVENTION, intervention):
-        raise PermissionDenied(_("You cannot change this intervention."))
+    intervention = _readable(request, pk, CHANGE_INTERVENTION)
     form = InterventionForm(
         request.POST or None,
         instance=intervention,
@@ -240,7 +272,7 @@ def intervention_update(request: HttpRequest, pk: int) -> HttpResponse:
         except services.StaleEdit as stale:
             form.add_error(None, str(stale))
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
@@ -252,9 +284,7 @@ def intervention_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _sub_form(request, pk: int, capability: str, form_class, save, texts: dict):
     """A page with one form acting on an intervention (report, funding line)."""
-    intervention = get_object_or_404(_visible(request.user), pk=pk)
-    if not can(request.user, capability, intervention):
-        raise PermissionDenied(_("You cannot change this intervention."))
+    intervention = _readable(request, pk, capability)
     form = form_class(request.POST or None, initial=texts.pop("initial", None))
     if request.method == "POST" and form.is_valid():
         try:
@@ -265,7 +295,7 @@ def _sub_form(request, pk: int, capability: str, form_class, save, texts: dict):
                 request=request,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("interventions:detail", intervention.pk)
@@ -291,9 +321,7 @@ def intervention_report(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def intervention_funding(request: HttpRequest, pk: int) -> HttpResponse:
-    intervention = get_object_or_404(_visible(request.user), pk=pk)
-    if not can(request.user, SEE_FUNDING, intervention):
-        raise PermissionDenied(_("You cannot see this intervention's funding."))
+    _readable(request, pk, SEE_FUNDING)
     texts = {
         "heading": _("Funding line"),
         "initial": {"year": timezone.localdate().year},
@@ -303,39 +331,43 @@ def intervention_funding(request: HttpRequest, pk: int) -> HttpResponse:
                      services.set_funding, texts)  # fmt: skip
 
 
+def _intervention_action(request, intervention, form, heading: str, submit: str):
+    return render_action_form(
+        request, form, subject=intervention, heading=heading, submit_label=submit,
+        back_url=reverse("interventions:detail", args=[intervention.pk]),
+    )  # fmt: skip
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def intervention_close(request: HttpRequest, pk: int) -> HttpResponse:
-    intervention = get_object_or_404(_visible(request.user), pk=pk)
-    form = CloseForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
+    intervention = _readable(request, pk, CLOSE_INTERVENTION)
+    form = CloseForm(posted(request), initial={"version": intervention.version})
+    data = form.cleaned_data if form.is_bound and form.is_valid() else None
+    if data and applied(form, lambda: services.close_intervention(
+        intervention, acting_user=request.user, status=data["status"],
+        expected_version=data["version"], ended_on=data["ended_on"], request=request,
+    ), stale=services.StaleEdit):  # fmt: skip
+        messages.success(request, _("Intervention closed."))
         return redirect("interventions:detail", pk)
-    try:
-        services.close_intervention(
-            intervention, acting_user=request.user, status=form.cleaned_data["status"],
-            expected_version=form.cleaned_data["version"],
-            ended_on=form.cleaned_data["ended_on"], request=request,
-        )  # fmt: skip
-    except (ValidationError, services.StaleEdit) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
-    return redirect("interventions:detail", pk)
+    heading = _("Close the intervention")
+    return _intervention_action(request, intervention, form, heading, _("Close"))
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def intervention_note(request: HttpRequest, pk: int) -> HttpResponse:
-    intervention = get_object_or_404(_visible(request.user), pk=pk)
-    form = NoteForm(request.POST, user=request.user)
-    if form.is_valid():
-        try:
-            services.add_note(intervention, form.cleaned_data["text"], acting_user=request.user,
-                              visible_to=form.cleaned_data["visible_to"], request=request)  # fmt: skip
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-    else:
-        messages.error(request, form_errors(form))
-    return redirect("interventions:detail", pk)
+    intervention = _readable(request, pk, NOTE_INTERVENTION)
+    form = NoteForm(posted(request), user=request.user)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else None
+    if data and applied(form, lambda: services.add_note(
+        intervention, data["text"], acting_user=request.user,
+        visible_to=data["visible_to"], request=request,
+    )):  # fmt: skip
+        messages.success(request, _("Note added."))
+        return redirect("interventions:detail", pk)
+    heading = _("Add a note")
+    return _intervention_action(request, intervention, form, heading, heading)
 
 
 @login_required
@@ -358,7 +390,7 @@ def intervention_export(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("format_type") or "csv"
     if kind not in export.CONTENT_TYPES:
         return HttpResponseBadRequest(_("Unknown format: use csv or xlsx."))
-    filtered = InterventionFilter(request.GET, queryset=_visible(request.user))
+    filtered = _filtered(request)
     matched = filtered.qs.count()
     job = None
     if kind == "xlsx" and matched > settings.EXPORT_SYNC_LIMIT:

@@ -52,19 +52,21 @@ def names_confirmed(on_confirmed: Callable[[object, str, list[str]], None]) -> I
 # registered by an app (actors.apps) so that lib imports no app; reread every
 # ten minutes so that new organizations count without a restart.
 _known_names_source: Callable[[], Iterable[str]] = tuple
-_known: tuple[float, frozenset[str]] = (0.0, frozenset())
+# None: never loaded. Not 0.0: time.monotonic() counts from boot, so on a machine up for
+# less than the TTL a zero stamp looked fresh and the names were never read.
+_known: tuple[float | None, frozenset[str]] = (None, frozenset())
 KNOWN_NAMES_TTL = 600
 
 
 def register_known_names(source: Callable[[], Iterable[str]]) -> None:
     global _known_names_source, _known  # noqa: PLW0603 - one registry per process
-    _known_names_source, _known = source, (0.0, frozenset())
+    _known_names_source, _known = source, (None, frozenset())
 
 
 def is_known_place(words: str) -> bool:
     global _known  # noqa: PLW0603
     loaded_at, names = _known
-    if time.monotonic() - loaded_at > KNOWN_NAMES_TTL:
+    if loaded_at is None or time.monotonic() - loaded_at > KNOWN_NAMES_TTL:
         names = frozenset(n.casefold() for n in _known_names_source())
         _known = (time.monotonic(), names)
     return words.casefold() in names

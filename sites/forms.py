@@ -108,8 +108,6 @@ class SiteForm(ConfirmNamesMixin, CoordinatesMixin, forms.ModelForm):
 
 
 class CloseForm(ConfirmNamesMixin, forms.Form):
-    always_offer_confirmation = True  # refusals come back as a message
-
     # No preselected value: closing "by court decision" must be a choice, not a default.
     status = forms.ChoiceField(
         label=_("How was it closed?"),
@@ -133,8 +131,6 @@ class CloseForm(ConfirmNamesMixin, forms.Form):
 
 
 class NoteForm(ConfirmNamesMixin, forms.ModelForm):
-    always_offer_confirmation = True  # refusals come back as a message
-
     class Meta:
         model = SiteNote
         fields = ("text", "visible_to")
@@ -150,8 +146,6 @@ class NoteForm(ConfirmNamesMixin, forms.ModelForm):
 
 
 class ProcedureForm(ConfirmNamesMixin, forms.ModelForm):
-    always_offer_confirmation = True  # refusals come back as a message
-
     class Meta:
         model = SiteProcedure
         fields = ("kind", "started_on", "decision_on", "summary")

@@ -220,7 +220,7 @@ EXITS = {
     "page interventions list": Exit(
         "/interventions/",
         make_interventions,
-        html_count('<td><a href="/interventions/'),
+        html_count('"><a href="/interventions/'),  # the title cell of each row
     ),
     "api interventions list": Exit(
         "/api/v1/interventions/", make_interventions, lambda r: len(r.json()["results"])

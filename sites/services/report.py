@@ -65,6 +65,7 @@ def submit_report(data: dict, contact_email: str = "", *, request) -> PublicRepo
         reviewers_of(report.commune),
         "sites/mail/report_received",
         {"report": report, "link": link},
+        topic="notify_public_reports",
     )
     return report
 

@@ -14,7 +14,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from leaflet.forms.widgets import LeafletWidget
 
-from actors.capabilities import IMPORT_ANY_POINTS, SET_PARKING_RULES, can, require
+from actors.capabilities import (
+    IMPORT_ANY_POINTS,
+    SET_PARKING_RULES,
+    VERIFY_POINT,
+    can,
+    require,
+)
+from lib.action_form import add_service_errors
 from lib.csp import nonce_map_widgets
 from lib.free_text import ConfirmNamesMixin
 from sites.importers import DEFAULT_MAPPING, read_rows
@@ -159,12 +166,7 @@ def _commune_map(commune: Territory, points, zones) -> dict:
 def zone_edit(request: HttpRequest, code: str, pk: int | None = None) -> HttpResponse:
     """A local admin draws a restricted traffic zone of the commune, or changes one."""
     commune = get_object_or_404(Territory.objects.communes(), code=code)
-    require(
-        request.user,
-        SET_PARKING_RULES,
-        commune,
-        _("Only a local administrator of this commune can change its zones."),
-    )
+    require(request.user, SET_PARKING_RULES, commune)
     zone = (
         get_object_or_404(RestrictedZone, pk=pk, commune=commune)
         if pk is not None
@@ -183,7 +185,7 @@ def zone_edit(request: HttpRequest, code: str, pk: int | None = None) -> HttpRes
                 request=request,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Zone saved."))
             return redirect("commune", code=code)
@@ -192,23 +194,11 @@ def zone_edit(request: HttpRequest, code: str, pk: int | None = None) -> HttpRes
     return render(request, "sites/zone_form.html", context)
 
 
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_points_view(request: HttpRequest) -> HttpResponse:
     """Upload, preview what will change (a dry run), then confirm."""
-    require(
-        request.user,
-        IMPORT_ANY_POINTS,
-        message=_("Only local administrators import accessibility points."),
-    )
+    require(request.user, IMPORT_ANY_POINTS)
     if request.POST.get("confirm") and request.session.get("points_import"):
         return _confirm_import(request)
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -292,9 +282,10 @@ def _confirm_import(request: HttpRequest) -> HttpResponse:
 def point_status(request: HttpRequest, pk: int) -> HttpResponse:
     """A local admin verifies or removes a reported point from the commune page."""
     point = get_object_or_404(
-        AccessibilityPoint.objects.visible_to(request.user).select_related("commune"),
+        AccessibilityPoint.objects.readable_by(request.user).select_related("commune"),
         pk=pk,
     )
+    require(request.user, VERIFY_POINT, point)
     new_status = request.POST.get("status")
     if new_status not in (PointStatus.VERIFIED, PointStatus.REMOVED):
         messages.error(request, _("Unknown status."))

@@ -5,12 +5,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
-from actors.capabilities import CHANGE_SITE, CLOSE_SITE, SEE_PROCEDURES, can
+from actors.capabilities import CHANGE_SITE, CLOSE_SITE, SEE_PROCEDURES, can, require
 from actors.scope import scope_of
 from lib import listing
+from lib.action_form import add_service_errors, applied, posted, render_action_form
 from lib.csp import nonce_map_widgets
 from sites.api.filters import SiteFilter, search
 from sites.export import FORMAT_LABELS
@@ -145,8 +147,6 @@ def site_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if can(user, SEE_PROCEDURES, site)
         else None,
         "note_form": NoteForm(user=user),
-        "close_form": CloseForm(initial={"version": site.version}),
-        "procedure_form": ProcedureForm(),
     }
     return render(request, "sites/site_detail.html", context)
 
@@ -173,7 +173,7 @@ def site_create(request: HttpRequest) -> HttpResponse:
             nearby = warning.sites
             form.add_error("confirm_nearby", str(warning))
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error("point", str(exc))
         else:
@@ -198,13 +198,7 @@ def site_update(request: HttpRequest, pk: int) -> HttpResponse:
     site = get_object_or_404(
         Site.objects.visible_to(request.user).select_related("commune"), pk=pk
     )
-    if not can(request.user, CHANGE_SITE, site):
-        raise PermissionDenied(
-            _(
-                "You can read this site but not change it: it is outside the "
-                "territories where you may write."
-            )
-        )
+    require(request.user, CHANGE_SITE, site)
     form = SiteForm(
         request.POST or None, instance=site, initial={"version": site.version}
     )
@@ -221,7 +215,7 @@ def site_update(request: HttpRequest, pk: int) -> HttpResponse:
         except services.StaleEdit as stale:
             form.add_error(None, str(stale))
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
@@ -242,75 +236,94 @@ def _focus_bbox(user) -> str:
     return ",".join(f"{v:.5f}" for v in territory.geom.extent) if territory else ""
 
 
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+def _readable_site(request: HttpRequest, pk: int, capability: str) -> Site:
+    """The site if the user reads it (else 404), and may act on it (else 403 with
+    the reason)."""
+    site = get_object_or_404(
+        Site.objects.visible_to(request.user).select_related("commune"), pk=pk
+    )
+    require(request.user, capability, site)
+    return site
+
+
+def _site_action(request, site: Site, form, heading: str, submit: str, hint: str = ""):
+    return render_action_form(
+        request, form, subject=site, back_url=reverse("sites:detail", args=[site.pk]),
+        heading=heading, submit_label=submit, hint=hint,
+    )  # fmt: skip
+
+
+# The site's fields the close form names otherwise.
+CLOSE_FIELDS = {
+    "closure_reason": "reason",
+    "housed_count": "housed",
+    "sheltered_count": "sheltered",
+    "no_solution_count": "no_solution",
+}
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def site_close(request: HttpRequest, pk: int) -> HttpResponse:
-    site = get_object_or_404(Site.objects.visible_to(request.user), pk=pk)
-    form = CloseForm(request.POST)
-    action = request.POST.get("action", "close")
+    site = _readable_site(request, pk, CLOSE_SITE)
+    if request.method == "POST" and request.POST.get("action") == "reopen":
+        return _reopen(request, site)
+    form = CloseForm(posted(request), initial={"version": site.version})
+    data = form.cleaned_data if form.is_bound and form.is_valid() else None
+    if data and applied(form, lambda: services.close_site(
+        site, acting_user=request.user, expected_version=data["version"], status=data["status"],
+        closed_on=data["closed_on"], reason=data["reason"], housed=data["housed"],
+        sheltered=data["sheltered"], no_solution=data["no_solution"], request=request,
+    ), stale=services.StaleEdit, renames=CLOSE_FIELDS):  # fmt: skip
+        messages.success(request, _("Site closed."))
+        return redirect("sites:detail", site.pk)
+    return _site_action(request, site, form, _("Close the site"), _("Close the site"),
+                        _("Closing records how the site ended and what became of its people."))  # fmt: skip
+
+
+def _reopen(request: HttpRequest, site: Site) -> HttpResponse:
+    """One button, nothing typed: a refusal is a message on the site's page."""
     try:
-        if action == "reopen":
-            services.reopen_site(
-                site,
-                acting_user=request.user,
-                expected_version=request.POST.get("version"),
-                request=request,
-            )
-        elif form.is_valid():
-            data = form.cleaned_data
-            services.close_site(
-                site, acting_user=request.user, expected_version=data["version"], status=data["status"],
-                closed_on=data["closed_on"], reason=data["reason"], housed=data["housed"],
-                sheltered=data["sheltered"], no_solution=data["no_solution"], request=request,
-            )  # fmt: skip
-        else:
-            messages.error(request, form_errors(form))
+        services.reopen_site(
+            site,
+            acting_user=request.user,
+            expected_version=request.POST.get("version"),
+            request=request,
+        )
     except (ValidationError, services.StaleEdit) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
-    except PermissionDenied as exc:
-        raise PermissionDenied(str(exc)) from exc
+    else:
+        messages.success(request, _("Site reopened."))
     return redirect("sites:detail", site.pk)
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def site_note(request: HttpRequest, pk: int) -> HttpResponse:
-    site = get_object_or_404(Site.objects.visible_to(request.user), pk=pk)
-    form = NoteForm(request.POST, user=request.user)
-    if form.is_valid():
-        try:
-            services.add_note(site, form.cleaned_data["text"], acting_user=request.user,
-                              visible_to=form.cleaned_data["visible_to"], request=request)  # fmt: skip
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-    else:
-        messages.error(request, form_errors(form))
-    return redirect("sites:detail", site.pk)
+    site = _readable_site(request, pk, CHANGE_SITE)
+    form = NoteForm(posted(request), user=request.user)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else None
+    if data and applied(form, lambda: services.add_note(
+        site, data["text"], acting_user=request.user, visible_to=data["visible_to"],
+        request=request,
+    )):  # fmt: skip
+        messages.success(request, _("Note added."))
+        return redirect("sites:detail", site.pk)
+    return _site_action(request, site, form, _("Add a note"), _("Add a note"))
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def site_procedure(request: HttpRequest, pk: int) -> HttpResponse:
-    site = get_object_or_404(Site.objects.visible_to(request.user), pk=pk)
-    form = ProcedureForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_procedure(
-                site, form.cleaned_data, acting_user=request.user, request=request
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-    else:
-        messages.error(request, form_errors(form))
-    return redirect("sites:detail", site.pk)
+    site = _readable_site(request, pk, SEE_PROCEDURES)
+    form = ProcedureForm(posted(request))
+    data = form.cleaned_data if form.is_bound and form.is_valid() else None
+    if data and applied(form, lambda: services.add_procedure(
+        site, data, acting_user=request.user, request=request
+    )):  # fmt: skip
+        messages.success(request, _("Procedure added."))
+        return redirect("sites:detail", site.pk)
+    return _site_action(request, site, form, _("Add a procedure"), _("Add a procedure"))
 
 
 def form_errors(form) -> str:

@@ -150,16 +150,17 @@ def test_a_site_can_be_declared_with_coordinates_instead_of_the_map(admin_client
     assert "point" in empty.context["form"].errors
 
 
-def test_an_invalid_procedure_is_refused_with_a_message_naming_the_field(
-    admin_client,
-):
+def test_an_invalid_procedure_comes_back_on_its_form_naming_the_field(admin_client):
     site = declared(admin_client.user)
     response = admin_client.post(
-        f"/sites/{site.pk}/procedures/", {"kind": "nonsense"}, follow=True
+        f"/sites/{site.pk}/procedures/",
+        {"kind": "nonsense", "summary": "Audience fixée"},
     )
-    shown = [str(m) for m in response.context["messages"]]
-    assert len(shown) == 1 and "nonsense" in shown[0]
-    assert str(site.procedures.model._meta.get_field("kind").verbose_name) in (
-        shown[0].lower()
-    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert "nonsense" in " ".join(form.errors["kind"])
+    page = response.content.decode()
+    label = str(site.procedures.model._meta.get_field("kind").verbose_name)
+    assert 'id="error-summary"' in page and f'href="#id_kind">{label}' in page.lower()
+    assert "Audience fixée" in page  # what was typed is kept
     assert not site.procedures.exists()
