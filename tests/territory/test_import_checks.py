@@ -1,0 +1,196 @@
+"""Territory imports refuse nonsense, and a refused import changes nothing."""
+
+import json
+
+import pytest
+from django.contrib.gis.geos import GEOSGeometry
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from territory.cog import load_cog
+from territory.models import Level, Territory
+from territory.services import TerritoryImportError, import_files
+from territory.sources import REFERENCE_DIR, read_json
+
+pytestmark = pytest.mark.django_db
+COG = REFERENCE_DIR / "cog"
+
+
+def territory_checksum() -> tuple[int, str]:
+    """Rows and an order-independent md5 of the table (as deploy/backup.py's checksums)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), md5(string_agg(md5(t::text), '' ORDER BY md5(t::text))) "
+            "FROM territory_territory t"
+        )
+        return cursor.fetchone()
+
+
+def features_of(path, codes) -> list[dict]:
+    return [f for f in read_json(path)["features"] if f["properties"]["code"] in codes]
+
+
+def write(tmp_path, name, features, crs: str | None = None):
+    document: dict = {"type": "FeatureCollection", "features": features}
+    if crs:
+        document["crs"] = {"type": "name", "properties": {"name": crs}}
+    path = tmp_path / name
+    path.write_text(json.dumps(document))
+    return path
+
+
+def square(lon, lat, size=0.01) -> dict:
+    ring = [
+        [lon, lat],
+        [lon + size, lat],
+        [lon + size, lat + size],
+        [lon, lat + size],
+        [lon, lat],
+    ]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def refused(level, path, **options) -> str:
+    """The import's error message, after checking that it changed nothing."""
+    before = territory_checksum()
+    with pytest.raises(TerritoryImportError) as error:
+        import_files(level, [path], cog=load_cog(COG), **options)
+    assert territory_checksum() == before
+    return str(error.value)
+
+
+def test_wgs84_coordinates_declared_as_lambert93_are_refused(tmp_path):
+    reunion = features_of(REFERENCE_DIR / "departements.geojson.xz", {"974"})
+    path = write(tmp_path, "reunion.geojson", reunion, crs="urn:ogc:def:crs:EPSG::2154")
+    message = refused(Level.DEPARTEMENT, path)
+    assert "reunion.geojson: feature 1: code 974" in message
+    assert "EPSG:2154" in message
+    assert "look like longitude/latitude" in message
+
+
+@pytest.mark.parametrize(
+    ("geometry", "expected"),
+    [
+        (square(2.0, 1.0), "nearest plausible area is mainland France and Corsica"),
+        (square(-50.0, 10.0), "nearest plausible area is Guyane"),
+        (square(500.0, 43.0), "coordinates out of range"),
+        (square(5.0, 95.0), "coordinates out of range"),
+    ],
+)
+def test_geometries_outside_france_or_the_globe_are_refused(
+    tmp_path, geometry, expected
+):
+    feature = {
+        "type": "Feature",
+        "properties": {"code": "13", "nom": "BdR"},
+        "geometry": geometry,
+    }
+    message = refused(Level.DEPARTEMENT, write(tmp_path, "far.geojson", [feature]))
+    assert "far.geojson: feature 1: code 13" in message
+    assert expected in message
+    assert "bbox (" in message
+
+
+@pytest.mark.parametrize("level", [Level.REGION, Level.DEPARTEMENT])
+def test_a_commune_file_is_refused_as_regions_or_departements(tmp_path, level):
+    communes = features_of(
+        REFERENCE_DIR / "communes" / "13.geojson.xz", {"13001", "13055"}
+    )
+    path = write(tmp_path, "communes.geojson", communes)
+    before = territory_checksum()
+    with pytest.raises(CommandError) as error:
+        call_command("import_territories", str(path), level=level)
+    assert territory_checksum() == before
+    word = "région" if level == Level.REGION else "département"
+    assert f"13001 is not a {word} code of the COG" in str(error.value)
+    assert f"13055 is not a {word} code of the COG" in str(error.value)
+
+
+def test_a_commune_outside_its_departement_is_refused_with_its_distance(tmp_path):
+    (marseille,) = features_of(REFERENCE_DIR / "communes" / "13.geojson.xz", {"13055"})
+    moved = GEOSGeometry(json.dumps(marseille["geometry"]))
+    moved.transform(
+        "+proj=longlat +datum=WGS84 +lon_0=-1 +no_defs"
+    )  # 1° east, into the Var
+    path = write(
+        tmp_path, "moved.geojson", [{**marseille, "geometry": json.loads(moved.json)}]
+    )
+    message = refused(Level.COMMUNE, path)
+    assert "commune 13055: its point on surface is" in message
+    assert "m outside departement 13 (tolerance 1,000 m)" in message
+    metres = int(
+        message.split("its point on surface is ")[1].split(" m")[0].replace(",", "")
+    )
+    assert 1_000 < metres < 100_000
+    # Asked for a wider tolerance, the same file passes.
+    report = import_files(Level.COMMUNE, [path], cog=load_cog(COG), tolerance=200_000)
+    assert report.updated == 1
+
+
+def test_a_former_code_alone_never_replaces_its_current_commune(tmp_path):
+    # 93059 Pierrefitte-sur-Seine merged into 93066 Saint-Denis in 2025.
+    pierrefitte = features_of(REFERENCE_DIR / "communes" / "93.geojson.xz", {"93059"})
+    path = write(tmp_path, "pierrefitte.geojson", pierrefitte)
+    before = territory_checksum()
+    report = import_files(Level.COMMUNE, [path], cog=load_cog(COG))
+    assert territory_checksum() == before
+    assert report.kept_partial == {"93066": ["93059"]}
+    assert report.updated == report.created == 0
+    assert "commune 93066: current outline kept" in report.summary()
+
+
+def test_dry_run_reports_changes_and_refusals_and_changes_nothing(tmp_path):
+    departements = features_of(REFERENCE_DIR / "departements.geojson.xz", {"13", "2A"})
+    departements[0]["properties"]["nom"] = "Renamed"
+    bad = {
+        "type": "Feature",
+        "properties": {"code": "13001"},
+        "geometry": square(5.4, 43.5),
+    }
+    path = write(tmp_path, "mixed.geojson", [*departements, bad])
+    before = territory_checksum()
+    report = import_files(Level.DEPARTEMENT, [path], cog=load_cog(COG), dry_run=True)
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 1)
+    assert report.refused == [
+        "mixed.geojson: feature 3: 13001 is not a département code of the COG"
+    ]
+    assert territory_checksum() == before
+    with pytest.raises(CommandError, match="would be refused"):
+        call_command("import_territories", str(path), level="departement", dry_run=True)
+    assert territory_checksum() == before
+
+
+def test_dry_run_of_a_clean_file_says_what_would_be_updated(tmp_path, capsys):
+    departements = features_of(REFERENCE_DIR / "departements.geojson.xz", {"92"})
+    departements[0]["properties"]["nom"] = "Renamed"
+    path = write(tmp_path, "clean.geojson", departements)
+    before = territory_checksum()
+    call_command("import_territories", str(path), level="departement", dry_run=True)
+    out = capsys.readouterr().out
+    assert "departement: 0 would be created, 1 would be updated, 0 unchanged" in out
+    assert "Dry run: nothing was changed." in out
+    assert territory_checksum() == before
+
+
+def test_an_updated_commune_recomputes_its_epci_outline(tmp_path):
+    (boulogne,) = features_of(REFERENCE_DIR / "communes" / "92.geojson.xz", {"92012"})
+    shrunk = GEOSGeometry(json.dumps(boulogne["geometry"])).buffer(-0.002)
+    path = write(
+        tmp_path,
+        "boulogne.geojson",
+        [{**boulogne, "geometry": json.loads(shrunk.json)}],
+    )
+    epci = Territory.objects.get(level=Level.COMMUNE, code="92012").epci
+    assert epci is not None
+    report = import_files(Level.COMMUNE, [path], cog=load_cog(COG))
+    assert report.updated == 1
+    assert report.epcis_refreshed == [epci.code]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ST_Equals(e.geom, (SELECT ST_Union(c.geom) FROM territory_territory c "
+            "WHERE c.epci_id = e.id)), ST_Equals(e.geom, %s::geometry) "
+            "FROM territory_territory e WHERE e.id = %s",
+            [epci.geom.ewkt, epci.id],
+        )
+        equals_union, equals_before = cursor.fetchone()
+    assert equals_union and not equals_before
