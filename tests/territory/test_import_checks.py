@@ -194,3 +194,117 @@ def test_an_updated_commune_recomputes_its_epci_outline(tmp_path):
         )
         equals_union, equals_before = cursor.fetchone()
     assert equals_union and not equals_before
+
+
+def hand_made_reference(tmp_path, extra_communes: list[dict]):
+    """Shipped région 93, département 13 and its communes, with a COG that knows more."""
+    import lzma
+    import shutil
+
+    source = tmp_path / "reference"
+    (source / "communes").mkdir(parents=True)
+    (source / "cog").mkdir()
+    write(
+        source,
+        "regions.geojson",
+        features_of(REFERENCE_DIR / "regions.geojson.xz", {"93"}),
+    )
+    departements = features_of(REFERENCE_DIR / "departements.geojson.xz", {"13"})
+    write(source, "departements.geojson", departements)
+    shutil.copy(REFERENCE_DIR / "communes" / "13.geojson.xz", source / "communes")
+    for name in ("regions.json", "departements.json"):
+        shutil.copy(COG / f"{name}.xz", source / "cog")
+    communes = [*read_json(COG / "communes.json.xz"), *extra_communes]
+    (source / "cog" / "communes.json.xz").write_bytes(
+        lzma.compress(json.dumps(communes).encode())
+    )
+    return source
+
+
+def test_a_recreated_commune_is_in_the_tree_with_an_approximate_outline(
+    tmp_path, monkeypatch, client
+):
+    from django.contrib.gis.geos import Point
+
+    from territory.services import import_reference
+
+    recreated = {
+        "code": "13998",
+        "nom": "Recréée",
+        "type": "commune-actuelle",
+        "departement": "13",
+    }
+    unplaced = {
+        "code": "13997",
+        "nom": "Inconnue",
+        "type": "commune-actuelle",
+        "departement": "13",
+    }
+    monkeypatch.setattr("territory.cog.RECREATED_FROM", {"13998": "13055"})
+    source = hand_made_reference(tmp_path, [recreated, unplaced])
+    reports = import_reference(departements=["13"], source=source)
+
+    assert reports[2].approximated == {
+        "13998": "outline of 13055",
+        "13997": "outline unknown",
+    }
+    assert "2 outlines approximate or unknown" in reports[2].summary()
+    marseille = Territory.objects.get(level=Level.COMMUNE, code="13055")
+    copy = Territory.objects.get(level=Level.COMMUNE, code="13998")
+    assert copy.outline_quality == "approximate" and copy.geom.equals(marseille.geom)
+    assert copy.path == "/NFR/R93/D13/C13998/"
+    unknown = Territory.objects.get(level=Level.COMMUNE, code="13997")
+    assert unknown.outline_quality == "unknown"
+    assert (
+        Territory.objects.get(level=Level.DEPARTEMENT, code="13")
+        .descendants()
+        .filter(code__in=["13997", "13998"])
+        .count()
+        == 2
+    )
+    # Which commune is here? Still Marseille, never its approximate copy.
+    vieux_port = Point(5.3698, 43.2965, srid=4326)
+    assert Territory.objects.commune_at(vieux_port).code == "13055"
+    chain = client.get(
+        "/api/v1/territories/at/", {"lon": 5.3698, "lat": 43.2965}
+    ).json()
+    assert [(t["code"], t["outline_quality"]) for t in chain][0] == ("13055", "exact")
+    listed = client.get(
+        "/api/v1/territories/", {"level": "commune", "q": "13998"}
+    ).json()
+    qualities = {
+        f["properties"]["code"]: f["properties"]["outline_quality"]
+        for f in listed["features"]
+    }
+    assert qualities.get("13998") == "approximate"
+
+    # An exact outline imported later replaces the borrowed one.
+    (aubagne,) = features_of(REFERENCE_DIR / "communes" / "13.geojson.xz", {"13005"})
+    path = write(
+        tmp_path,
+        "own.geojson",
+        [{**aubagne, "properties": {"code": "13998", "nom": "Recréée"}}],
+    )
+    cog = load_cog(source / "cog")
+    import_files(Level.COMMUNE, [path], cog=cog)
+    copy.refresh_from_db()
+    assert copy.outline_quality == "exact" and not copy.geom.equals(marseille.geom)
+
+
+def test_every_current_commune_of_the_101_departements_has_an_outline_or_a_source():
+    """34,875 communes in the tree: shipped outlines (under their code or a former
+    one) cover all but the re-created ones, which borrow their source's outline."""
+    cog = load_cog(COG)
+    departements = {
+        f["properties"]["code"]
+        for f in read_json(REFERENCE_DIR / "departements.geojson.xz")["features"]
+    }
+    expected = {c for c, r in cog.communes.items() if r["departement"] in departements}
+    assert len(departements) == 101 and len(expected) == 34_875
+    drawn = {
+        cog.current_code(f["properties"]["code"])
+        for path in (REFERENCE_DIR / "communes").glob("*.geojson.xz")
+        for f in read_json(path)["features"]
+    }
+    assert expected - drawn == set(cog.recreated_from)
+    assert set(cog.recreated_from.values()) <= drawn
