@@ -277,6 +277,20 @@ def test_a_recreated_commune_is_in_the_tree_with_an_approximate_outline(
         for f in listed["features"]
     }
     assert qualities.get("13998") == "approximate"
+    # The commune's page says so to a reader of the département.
+    from django.urls import reverse
+
+    from actors.roles import Role
+    from tests.factories import user_with
+
+    reader = user_with(Role.OBSERVER, "13", Level.DEPARTEMENT)
+    client.force_login(reader)
+    reader.charter_version = 10**6
+    reader.save(update_fields=["charter_version"])
+    page = client.get(reverse("indicators:dashboard", args=["commune", "13998"]))
+    assert "Approximate outline: this commune was re-created" in page.content.decode()
+    page = client.get(reverse("indicators:dashboard", args=["commune", "13055"]))
+    assert "outline-quality" not in page.content.decode()
 
     # An exact outline imported later replaces the borrowed one.
     (aubagne,) = features_of(REFERENCE_DIR / "communes" / "13.geojson.xz", {"13005"})
