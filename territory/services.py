@@ -121,7 +121,13 @@ def import_reference(
             raise TerritoryImportError(
                 [f"no commune file for département(s) {', '.join(sorted(missing))}"]
             )
-    checks: dict[str, Any] = {"tolerance": tolerance, "dry_run": dry_run}
+    # A dry run rolls back once, at the end: each level is checked against the
+    # levels above as they would be.
+    checks: dict[str, Any] = {
+        "tolerance": tolerance,
+        "dry_run": dry_run,
+        "roll_back_dry_run": False,
+    }
     with transaction.atomic():
         reports = [
             import_file(Level.REGION, _one(source, "regions"), cog=cog, **checks),
@@ -172,13 +178,15 @@ def import_files(
     progress: Progress = iter,
     tolerance: float = 1000,
     dry_run: bool = False,
+    roll_back_dry_run: bool = True,
 ) -> ImportReport:
     """Import one level from GDAL-readable files (any format or CRS), atomically.
 
     Nothing is written unless every feature is plausible: inside its CRS's valid
     area and France's extent, a code of the COG for this level, and within
     `tolerance` metres of its parent's outline. A dry run reports the same counts
-    and refusals, then rolls everything back.
+    and refusals, then rolls everything back (unless the caller rolls back a larger
+    whole: `roll_back_dry_run=False`, so the next level sees this one's changes).
     """
     report = ImportReport(level=level, dry_run=dry_run)
     problems: list[str] = []
@@ -200,7 +208,7 @@ def import_files(
         if level == Level.COMMUNE:
             report.epcis_refreshed = refresh_epci_outlines(report.changed)
         _refresh_paths()
-        if dry_run:
+        if dry_run and roll_back_dry_run:
             transaction.set_rollback(True)
     return report
 

@@ -322,3 +322,14 @@ def test_every_current_commune_of_the_101_departements_has_an_outline_or_a_sourc
     }
     assert expected - drawn == set(cog.recreated_from)
     assert set(cog.recreated_from.values()) <= drawn
+
+
+def test_dry_run_of_the_reference_changes_nothing_and_counts_what_exists():
+    from territory.services import import_reference
+
+    before = territory_checksum()
+    reports = import_reference(departements=["92"], dry_run=True)
+    assert territory_checksum() == before
+    communes = reports[2]
+    assert (communes.created, communes.updated, communes.unchanged) == (0, 0, 36)
+    assert all(report.refused == [] for report in reports)
