@@ -4,13 +4,16 @@ The vector tiles (/tiles/...) come from the tiles branch: here they answer 404 a
 the map must carry on without a JavaScript error.
 """
 
+import datetime
+
 import pytest
 
 from actors.roles import Role
+from interventions.models import Intervention
 from sites.models import Site
 from territory.models import Territory
 from tests.browser.test_site_form import log_in
-from tests.factories import point_in, territory, user_with
+from tests.factories import OrganizationFactory, point_in, territory, user_with
 
 SHOTS = "/tmp/webmap-shots"  # noqa: S108 - a fixed place for a human to look
 
@@ -155,3 +158,84 @@ def test_a_site_drawn_from_the_vector_tiles_opens_its_panel_on_click(live_server
     panel.get_by_role("heading", name="Campement du stade").wait_for()
     assert panel.locator("a").get_attribute("href") == f"/sites/{site.pk}/"
     assert errors == []
+
+
+@pytest.mark.usefixtures("territories")
+def test_visitors_see_published_counts_with_a_notice_and_french_controls(
+    live_server, page
+):
+    for i in range(4):
+        make_site("92012", f"Campement {i}", people=10)
+    for i in range(3):
+        make_site("92040", f"Terrain {i}", people=10)
+    # One site in Asnières: hidden, and Issy (the smaller) with it, else Asnières
+    # would be the département minus Boulogne and Issy.
+    make_site("92004", "Seul", people=40)
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(live_server.url + "/#9/48.83500/2.24000")
+    item = page.locator("#map-features button", has_text="Boulogne-Billancourt")
+    item.wait_for()
+    assert item.inner_text() == (
+        "Boulogne-Billancourt: 4 sites ouverts, environ 40 personnes"
+    )
+    listed = page.locator("#map-features").inner_text()
+    assert "Issy" not in listed and "Asnières" not in listed
+    assert "Chiffres agrégés" in page.locator("#aggregate-notice").inner_text()
+    assert not [url for url in asked if "/api/v1/sites" in url]
+    assert page.locator(".leaflet-control-zoom-in").get_attribute("title") == "Zoomer"
+    assert page.locator(".leaflet-control-zoom-out").get_attribute("aria-label") == (
+        "Dézoomer"
+    )
+    toggle = page.locator(".leaflet-control-layers-toggle")
+    assert toggle.get_attribute("title") == "Couches de la carte"
+    # The layers icon, not the design system's link underline, paints the button.
+    image = toggle.evaluate("a => getComputedStyle(a).backgroundImage")
+    assert "layers" in image
+    assert errors == []
+
+
+@pytest.mark.usefixtures("territories")
+def test_interventions_are_shown_from_the_legend_and_listed_beside_the_map(
+    live_server, page
+):
+    site = make_site("92012", "Terrain du quai", people=35)
+    operator = OrganizationFactory(territory=territory("92012"))
+    intervention = Intervention.objects.create(
+        title="Médiation", themes=["health"], lead_operator=operator,
+        territory=territory("92012"), started_on=datetime.date(2025, 3, 1),
+        status="in_progress",
+    )  # fmt: skip
+    intervention.sites.set([site])
+    log_in(page, live_server.url, user_with(Role.CONTRIBUTOR, "92012"))
+    p = site.point
+    page.goto(f"{live_server.url}/#16/{p.y:.5f}/{p.x:.5f}")
+    page.wait_for_function("() => document.getElementById('main-map').dataset.ready")
+    link = page.locator("#map-features a", has_text=f"Intervention #{intervention.pk}")
+    switch = page.get_by_label("interventions (un anneau autour de leurs sites")
+    assert not switch.is_checked() and link.count() == 0
+    with page.expect_response(
+        lambda r: "/tiles/interventions/16/" in r.url and r.status == 200
+    ):
+        switch.check()
+    link.wait_for()
+    assert link.get_attribute("href") == f"/interventions/{intervention.pk}/"
+    assert "santé · en cours · depuis 2025" in link.inner_text()
+    # A ring is drawn in its pane, above the base map and under the sites.
+    assert page.locator(".leaflet-interventiontiles-pane path").count() >= 1
+    switch.uncheck()
+    link.wait_for(state="detached")
+
+
+@pytest.mark.usefixtures("territories")
+def test_a_layers_control_with_nothing_to_choose_is_hidden(live_server, page, settings):
+    settings.MAP_BASE_LAYERS = []  # our outlines only: one base map, no choice
+    site = make_site("92012", "Terrain du quai")
+    log_in(page, live_server.url, user_with(Role.CONTRIBUTOR, "92012"))
+    page.goto(f"{live_server.url}/sites/{site.pk}/")
+    page.wait_for_selector(".leaflet-control-zoom-in")
+    page.wait_for_function("() => document.querySelector('.leaflet-control-layers')")
+    assert page.locator(".leaflet-control-layers").is_hidden()
+    assert page.locator(".leaflet-control-zoom-in").get_attribute("title") == "Zoomer"

@@ -6,7 +6,7 @@ import math
 
 import mapbox_vector_tile
 import pytest
-from django.contrib.gis.geos import MultiPolygon, Point
+from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -476,3 +476,12 @@ def test_interventions_tiles_take_the_interventions_filters(interventions):
     assert response.status_code == 400
     document = client_of(national).get("/tiles/interventions.json").json()
     assert set(document["vector_layers"][0]["fields"]) == {"id", "themes", "status", "year", "people", "site_id"}  # fmt: skip
+
+
+def test_a_territory_label_point_is_stored_and_follows_its_outline():
+    boulogne = territory("92012")
+    assert boulogne.display_geom.contains(boulogne.label_point)
+    square = Polygon.from_bbox((2.23, 48.83, 2.24, 48.84))
+    Territory.objects.filter(pk=boulogne.pk).update(display_geom=MultiPolygon(square))
+    boulogne.refresh_from_db()
+    assert square.contains(boulogne.label_point)  # PostgreSQL computed it again

@@ -226,37 +226,42 @@
   function aggregateLabel(p) {
     let template = config.signedIn ? text.sitesCount : text.openSitesCount;
     if (p.count === 1) template = text.oneSite;
-    const counts = template.replace("%(count)s", p.count).replace("%(people)s", p.people ?? "?");
+    // People unknown for every site counted: the people clause (after the comma) goes.
+    if (p.people == null) template = template.split(",")[0];
+    const counts = template.replace("%(count)s", p.count).replace("%(people)s", p.people);
     // Grid cells have no name: "area" says what the count covers.
     return `${p.name || p.code || text.area}: ${counts}`;
   }
 
   const featureList = {
     timer: null,
+    renders: 0, // an older render finishing late must not overwrite a newer one
     refresh() {
       clearTimeout(this.timer);
       this.timer = setTimeout(() => this.render(), 150);
     },
-    async items() {
-      const shown = interventionItems();
-      if (!sites || !map.hasLayer(sites)) return shown;
+    async siteItems() {
+      if (!sites || !map.hasLayer(sites)) return [];
       if (config.signedIn && map.getZoom() >= SITE_ZOOM) {
         // Exact and named: a small bbox query rather than what the tiles hold.
         const url = `${config.sitesUrl}?${query({ in_bbox: TerrainBase.bboxParam(map), limit: LIST_LIMIT + 1 })}`;
         try {
           const data = await TerrainBase.getJson(url);
           drawApiSites(data);
-          return [...data.features.map((f) => ({ props: { ...f.properties, id: f.id } })), ...shown];
+          return data.features.map((f) => ({ props: { ...f.properties, id: f.id } }));
         } catch (error) {
-          return shown;
+          return [];
         }
       }
       apiSites.clearLayers();
-      return [...visibleFeatures("sites").filter((item) => item.props.aggregate), ...shown];
+      return visibleFeatures("sites").filter((item) => item.props.aggregate);
     },
     async render() {
       const list = $("map-features");
-      const items = await this.items();
+      const render = ++this.renders;
+      const siteItems = await this.siteItems();
+      if (render !== this.renders) return;
+      const items = [...siteItems, ...interventionItems()];
       list.replaceChildren(...items.slice(0, LIST_LIMIT).map((item) => {
         const p = item.props;
         if (item.intervention) return interventionLink(p);
