@@ -287,8 +287,11 @@ def test_a_recreated_commune_is_in_the_tree_with_an_approximate_outline(
     client.force_login(reader)
     reader.charter_version = 10**6
     reader.save(update_fields=["charter_version"])
-    page = client.get(reverse("indicators:dashboard", args=["commune", "13998"]))
-    assert "Approximate outline: this commune was re-created" in page.content.decode()
+    url = reverse("indicators:dashboard", args=["commune", "13998"])
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Approximate outline: this commune was re-created" in english
+    french = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Contour approximatif : cette commune a été rétablie" in french
     page = client.get(reverse("indicators:dashboard", args=["commune", "13055"]))
     assert "outline-quality" not in page.content.decode()
 
