@@ -5,6 +5,20 @@ from pathlib import Path
 
 from territory.sources import read_json
 
+# Communes re-created after 2018 (the shipped outlines' year), by the commune nouvelle
+# they left, whose 2018 outline covered them (INSEE's "mouvements de communes": the
+# COG lists kept here do not say it). They are drawn with that outline, marked
+# approximate, until a file with their own outline is imported.
+RECREATED_FROM = {
+    "14666": "14712",  # Sannerville, out of Saline (now Troarn)
+    "15031": "15141",  # Celles, out of Neussargues en Pinatelle
+    "15035": "15141",  # Chalinargues, idem
+    "15047": "15141",  # Chavagnac, idem
+    "15171": "15141",  # Sainte-Anastasie, idem
+    "85165": "85084",  # L'Oie, out of Essarts en Bocage
+    "85212": "85084",  # Sainte-Florence, idem
+}
+
 
 @dataclass
 class Cog:
@@ -15,6 +29,7 @@ class Cog:
         default_factory=dict
     )  # former code -> current code
     epcis: list[dict] = field(default_factory=list)
+    recreated_from: dict[str, str] = field(default_factory=lambda: dict(RECREATED_FROM))
 
     def current_code(self, code: str) -> str | None:
         """The code a commune has today: itself, its successor, or None if unknown."""

@@ -16,8 +16,12 @@ class TerritoryQuerySet(QuerySet):
         return self.filter(level="commune")
 
     def containing(self, point: Point) -> "TerritoryQuerySet":
-        """Territories whose boundary holds the point (GiST-indexed)."""
-        return self.filter(geom__intersects=point)
+        """Territories whose boundary holds the point (GiST-indexed).
+
+        Only exact outlines: an approximate one overlaps the commune it was drawn
+        from, and must not take its points (nor its sites' scope).
+        """
+        return self.filter(geom__intersects=point, outline_quality="exact")
 
     def commune_at(self, point: Point | None):
         """The commune holding the point, or a ValidationError naming the point."""

@@ -17,6 +17,14 @@ class Level(models.TextChoices):
     COMMUNE = "commune", _("commune")
 
 
+class OutlineQuality(models.TextChoices):
+    EXACT = "exact", _("exact")
+    # Borrowed from another territory (a re-created commune drawn as the commune it
+    # was separated from) or unknown: never used to say which commune holds a point.
+    APPROXIMATE = "approximate", _("approximate")
+    UNKNOWN = "unknown", _("unknown")
+
+
 # One letter per level in the ancestry path, so codes shared by two levels
 # (région 11 and département 11) never collide.
 PATH_PREFIX = {
@@ -74,6 +82,13 @@ class Territory(models.Model):
         verbose_name=_("label point"),
     )
     population = models.PositiveIntegerField(_("population"), null=True, blank=True)
+    outline_quality = models.CharField(
+        _("outline quality"),
+        max_length=12,
+        choices=OutlineQuality.choices,
+        default=OutlineQuality.EXACT,
+        db_default=OutlineQuality.EXACT,
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = TerritoryQuerySet.as_manager()

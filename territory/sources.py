@@ -1,6 +1,7 @@
 """Reading boundary files and COG lists, whatever their format or compression."""
 
 import contextlib
+import ctypes
 import gzip
 import json
 import lzma
@@ -18,6 +19,7 @@ from django.contrib.gis.gdal import (
     OGRGeometry,
     SpatialReference,
 )
+from django.contrib.gis.gdal.libgdal import lgdal
 
 REFERENCE_DIR = Path(settings.BASE_DIR) / "data" / "reference"
 # Both open a compressed file like `open`; typed loosely, as their overloads differ.
@@ -30,6 +32,9 @@ class Feature:
     code: str
     name: str
     wkb: bytes
+    # Bounding box in the file's own CRS (x_min, y_min, x_max, y_max), before any
+    # transformation: says whether "metres" were in fact degrees.
+    source_extent: tuple[float, float, float, float] | None = None
 
 
 class SourceError(Exception):
@@ -73,10 +78,13 @@ def read_features(
                 f"{path}: cannot be read as a spatial file ({exc})"
             ) from exc
         to_wgs84 = _transform_to_wgs84(layer.srs)
+        area = area_of_use(layer.srs) if to_wgs84 is not None else None
         for number, ogr_feature in enumerate(layer, start=1):
             feature, error = _read_one(
                 ogr_feature, number, code_field, name_field, to_wgs84
             )
+            if feature is not None and area is not None:
+                error = _outside_area(feature, area, layer.srs)
             if error:
                 errors.append(f"{path.name}: feature {number}: {error}")
             elif feature is not None:
@@ -90,6 +98,59 @@ def _transform_to_wgs84(srs: SpatialReference | None):
     if srs.srid == settings.GEO_SRID or srs.name in ("WGS 84", "WGS 84 (CRS84)"):
         return None
     return SpatialReference(settings.GEO_SRID)
+
+
+@dataclass
+class AreaOfUse:
+    name: str
+    extent: tuple[float, float, float, float]  # WGS84 west, south, east, north
+
+
+def area_of_use(srs: SpatialReference | None) -> AreaOfUse | None:
+    """Where the CRS is valid, from PROJ's database (None when PROJ does not know)."""
+    if srs is None:
+        return None
+    bounds = [ctypes.c_double() for _ in range(4)]
+    name = ctypes.c_char_p()
+    get_area = lgdal.OSRGetAreaOfUse
+    if not get_area(srs.ptr, *map(ctypes.byref, bounds), ctypes.byref(name)):
+        return None
+    west, south, east, north = (bound.value for bound in bounds)
+    return AreaOfUse((name.value or b"").decode(), (west, south, east, north))
+
+
+def _outside_area(feature: "Feature", area: AreaOfUse, srs) -> str | None:
+    """Coordinates a CRS cannot have: most often lon/lat in a file declaring a projection."""
+    west, south, east, north = area.extent
+    margin = 0.5  # degrees: PROJ's areas are drawn tight around the land
+    x_min, y_min, x_max, y_max = OGRGeometry(memoryview(feature.wkb)).extent
+    if (
+        x_min >= west - margin
+        and x_max <= east + margin
+        and y_min >= south - margin
+        and y_max <= north + margin
+    ):
+        return None
+    crs = f"EPSG:{srs.srid}" if srs.srid else srs.name
+    message = (
+        f"code {feature.code}: outside the valid area of its declared CRS {crs} "
+        f"({area.name})"
+    )
+    if (
+        srs.projected
+        and feature.source_extent
+        and _looks_like_degrees(feature.source_extent)
+    ):
+        message += (
+            "; its coordinates look like longitude/latitude (WGS84), not "
+            f"{crs} metres: declare the file's real CRS"
+        )
+    return message
+
+
+def _looks_like_degrees(extent: tuple[float, float, float, float]) -> bool:
+    x_min, y_min, x_max, y_max = extent
+    return -180 <= x_min <= x_max <= 180 and -90 <= y_min <= y_max <= 90
 
 
 def _read_one(
@@ -117,7 +178,11 @@ def _read_one(
         "MultiPolygon25D",
     ):
         return None, f"code {code}: geometry is a {geom.geom_type.name}, not a polygon"
+    source_extent = geom.extent
     if to_wgs84 is not None:
-        geom.transform(to_wgs84)
+        try:
+            geom.transform(to_wgs84)
+        except GDALException:
+            return None, f"code {code}: coordinates cannot be transformed to WGS84"
     geom.set_3d(False)
-    return Feature(number, code, name, bytes(geom.wkb)), None
+    return Feature(number, code, name, bytes(geom.wkb), source_extent), None

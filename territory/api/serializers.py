@@ -32,10 +32,17 @@ class TerritorySerializer(GeoFeatureModelSerializer):
         model = Territory
         geo_field = "display_geom"
         auto_bbox = True
-        fields = ("code", "name", "level", "parent_code", "population")
+        fields = (
+            "code",
+            "name",
+            "level",
+            "parent_code",
+            "population",
+            "outline_quality",
+        )
 
 
 class TerritorySummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = Territory
-        fields = ("code", "name", "level")
+        fields = ("code", "name", "level", "outline_quality")

@@ -72,7 +72,15 @@ class TerritoryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         return (
             Territory.objects.select_related("parent")
-            .only("code", "name", "level", "population", "path", "parent__code")
+            .only(
+                "code",
+                "name",
+                "level",
+                "population",
+                "path",
+                "outline_quality",
+                "parent__code",
+            )
             .outlines(self.zoom())
         )
 

@@ -47,6 +47,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty", action="store_true", help="do nothing when territories exist"
         )
+        parser.add_argument(
+            "--tolerance",
+            type=float,
+            default=1000,
+            help="metres a feature's point on surface may lie outside its parent's outline (default 1000)",
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="report what would be created, updated, unchanged or refused; change nothing",
+        )
 
     def handle(self, *args, **options) -> None:
         if options["if_empty"] and Territory.objects.communes().exists():
@@ -58,6 +69,13 @@ class Command(BaseCommand):
             raise CommandError(f"Import refused, nothing was changed:\n{exc}") from exc
         for report in reports:
             self.stdout.write(report.summary())
+        refused = sum(len(report.refused) for report in reports)
+        if options["dry_run"]:
+            if refused:
+                raise CommandError(
+                    f"Dry run: the import would be refused ({refused} problems above); nothing was changed."
+                )
+            self.stdout.write("Dry run: nothing was changed.")
 
     def _import(self, options):
         if options["files"]:
@@ -71,6 +89,8 @@ class Command(BaseCommand):
                     cog=cog,
                     code_field=options["code_field"],
                     name_field=options["name_field"],
+                    tolerance=options["tolerance"],
+                    dry_run=options["dry_run"],
                 )
             ]
         progress = lambda files: tqdm(files, desc="communes", unit="file", disable=None)  # noqa: E731
@@ -78,4 +98,6 @@ class Command(BaseCommand):
             departements=options["departements"],
             source=options["source"],
             progress=progress,
+            tolerance=options["tolerance"],
+            dry_run=options["dry_run"],
         )
