@@ -48,6 +48,7 @@ NUMBER_FIELDS = ("created_year", "spaces", "length_m", "width_m")
 LON_NAMES = ("lon", "lng", "long", "longitude", "x")
 LAT_NAMES = ("lat", "latitude", "y")
 WKT_NAMES = ("wkt", "geometry", "geom", "the_geom")
+COORDINATE_NAMES = {*LON_NAMES, *LAT_NAMES, *WKT_NAMES}  # read by the CSV reader itself
 YES = {"oui", "yes", "true", "1", "o", "y"}
 NO = {"non", "no", "false", "0", "n"}
 ENCODINGS = {
@@ -133,6 +134,7 @@ def open_rows(
         _check_filter_columns(filters, columns, path.name)
         used = {c for cols in effective.values() for c in cols}
         used |= {f.column for f in filters}
+        used |= {c for c in columns if c.strip().lower() in COORDINATE_NAMES}
         ignored = [c for c in columns if c not in used]
         yield Reading(columns, effective, ignored, filters, records=records)
 

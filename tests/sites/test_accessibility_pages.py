@@ -47,7 +47,8 @@ def test_a_contributor_cannot_change_commune_rules(client):
 def test_web_import_previews_then_confirms(client):
     client.force_login(user_with(Role.LOCAL_ADMIN, "92"))
     preview = client.post(
-        "/accessibility/import/", {"file": upload(), "source": "open_data"}
+        "/accessibility/import/",
+        {"file": upload(), "source": "open_data", "new_dataset": "gpso/places-pmr"},
     )
     assert preview.context["result"].created == 719
     assert AccessibilityPoint.objects.count() == 0  # a preview changes nothing
@@ -58,7 +59,8 @@ def test_web_import_previews_then_confirms(client):
 def test_web_import_rejects_rows_outside_the_admin_territory(client):
     client.force_login(user_with(Role.LOCAL_ADMIN, "13"))
     preview = client.post(
-        "/accessibility/import/", {"file": upload(), "source": "open_data"}
+        "/accessibility/import/",
+        {"file": upload(), "source": "open_data", "new_dataset": "gpso/places-pmr"},
     )
     result = preview.context["result"]
     assert (result.created, len(result.rejected)) == (0, 719)
