@@ -7,6 +7,7 @@ per second and the peak resident memory, then deletes the dataset and its points
 """
 
 import json
+import os
 import random
 import resource
 import tempfile
@@ -54,7 +55,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         with open_rows(path, {"source_id": ["ref"], "address": ["rue"]}) as reading:
             result = import_points(
-                reading.rows(), dataset=dataset_for("benchmark/generated-points")
+                reading.rows(), dataset=dataset_for(f"benchmark/run-{os.getpid()}")
             )
         seconds = time.perf_counter() - started
         rows = (
