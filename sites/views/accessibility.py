@@ -161,12 +161,11 @@ class MappingForm(forms.Form):
         self, *args, columns: list[str], mapping: dict, row_filter: list[str], **kwargs
     ):
         super().__init__(*args, **kwargs)
-        choices = [("", "—")] + [(c, c) for c in columns]
         for name in MAPPABLE_FIELDS:
-            self.fields[f"map_{name}"] = forms.MultipleChoiceField(
-                label=FIELD_LABELS.get(name, name), choices=choices[1:], required=False,
-                initial=mapping.get(name, []),
-                widget=forms.SelectMultiple(attrs={"size": 1 if len(columns) < 2 else 2}),
+            self.fields[f"map_{name}"] = forms.CharField(
+                label=FIELD_LABELS.get(name, name), required=False, max_length=500,
+                initial=" + ".join(mapping.get(name, [])),
+                widget=forms.TextInput(attrs={"list": "file-columns", "autocomplete": "off"}),
             )  # fmt: skip
         self.fields["row_filter"] = forms.CharField(
             label=_("Keep only the rows where (one COLUMN=VALUE1/VALUE2 per line)"),
@@ -176,10 +175,11 @@ class MappingForm(forms.Form):
         )
 
     def mapping(self) -> dict[str, list[str]]:
-        # Every field, the emptied ones too: an empty choice unmaps a default column.
+        # Every field, the emptied ones too: an empty box unmaps a default column.
         return {
-            name: self.cleaned_data.get(f"map_{name}") or [] for name in MAPPABLE_FIELDS
-        }
+            name: [c.strip() for c in (self.cleaned_data.get(f"map_{name}") or "").split("+") if c.strip()]
+            for name in MAPPABLE_FIELDS
+        }  # fmt: skip
 
     def row_filter(self) -> list[str]:
         text = self.cleaned_data.get("row_filter") or ""

@@ -28,7 +28,9 @@ def upload(client, file, **fields):
 
 
 def remap(client, **columns):
-    data = {"step": "remap"} | {f"map_{name}": cols for name, cols in columns.items()}
+    data = {"step": "remap"} | {
+        f"map_{name}": " + ".join(cols) for name, cols in columns.items()
+    }
     return client.post(URL, data)
 
 
@@ -58,8 +60,8 @@ def test_the_admin_maps_columns_once_and_the_dataset_proposes_them_next_time(
     # Next time, the same dataset: its mapping is proposed and used.
     again = upload(admin_client, csv_upload(row), dataset=dataset.pk)
     form = again.context["mapping_form"]
-    assert form["map_source_id"].initial == ["ref"]
-    assert form["map_address"].initial == ["rue"]
+    assert form["map_source_id"].initial == "ref"
+    assert form["map_address"].initial == "rue"
     result = again.context["result"]
     assert (result.created, result.updated, result.unchanged) == (0, 0, 1)
 
