@@ -376,6 +376,15 @@ PRIVATE_FILES_ROOT = Path(
 # `purge_exports` command) deletes it and marks the job expired.
 EXPORT_RETENTION_DAYS = int(os.environ.get("EXPORT_RETENTION_DAYS", "7"))
 
+# Point imports: a compressed file may expand to this many bytes, no more (refused while
+# it expands); an uploaded file not confirmed within these hours is deleted; an import
+# moving an existing point farther than this (metres) or to another commune asks first.
+IMPORT_MAX_EXPANDED_BYTES = int(
+    os.environ.get("IMPORT_MAX_EXPANDED_BYTES", 200_000_000)
+)
+IMPORT_UPLOAD_MAX_AGE_HOURS = int(os.environ.get("IMPORT_UPLOAD_MAX_AGE_HOURS", "24"))
+IMPORT_MOVE_METRES = 50
+
 # Declaring a site this close (metres) to an open one asks to confirm it is not a duplicate.
 SITE_DUPLICATE_METRES = 200
 

@@ -33,7 +33,7 @@ from sites.models import (
     SiteRevision,
     SiteStatus,
 )
-from sites.services.accessibility import import_points
+from sites.services.accessibility import dataset_for, import_points
 from sites.services.site import add_note, close_site, declare_site, update_site
 from territory.models import Level, Territory
 
@@ -545,7 +545,14 @@ def load_demo_sites(
                 _apply(plan, user, report)
         report.departements.append(code)
     if GPSO_DEPARTEMENT in (*report.departements, *report.already_loaded):
-        result = import_points(read_rows(GPSO_FILE), partial=True, acting_user=user)
+        result = import_points(
+            read_rows(GPSO_FILE),
+            dataset=dataset_for(
+                "gpso/places-pmr", "Places de stationnement PMR (GPSO)"
+            ),
+            partial=True,
+            acting_user=user,
+        )
         report.accessibility_points = result.created
         report.accessibility_summary = result.summary()
     return report

@@ -5,8 +5,8 @@ import ctypes
 import gzip
 import json
 import lzma
-import shutil
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +20,7 @@ from django.contrib.gis.gdal import (
     SpatialReference,
 )
 from django.contrib.gis.gdal.libgdal import lgdal
+from django.utils.translation import gettext as _
 
 REFERENCE_DIR = Path(settings.BASE_DIR) / "data" / "reference"
 # Both open a compressed file like `open`; typed loosely, as their overloads differ.
@@ -41,18 +42,80 @@ class SourceError(Exception):
     """A file that cannot be imported; the message names file, feature and reason."""
 
 
+# In an archive, the file that holds the data (a Shapefile's .shp brings its .dbf).
+ARCHIVE_MAIN_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".csv")
+COPY_CHUNK = 1 << 20
+
+
 @contextlib.contextmanager
-def plain_file(path: Path) -> Iterator[Path]:
-    """The file itself, or a decompressed temporary copy of a .xz / .gz file."""
-    opener = OPENERS.get(path.suffix)
-    if opener is None:
+def plain_file(path: Path, limit: int | None = None) -> Iterator[Path]:
+    """The file itself, or a decompressed temporary copy of a .xz / .gz / .zip file.
+
+    With `limit` (bytes), a file that expands beyond it is refused while it is
+    being expanded: a small archive of zeros cannot fill the disk.
+    """
+    opener = OPENERS.get(path.suffix.lower())
+    if opener is None and path.suffix.lower() != ".zip":
         yield path
         return
     with tempfile.TemporaryDirectory(prefix="terrain-import-") as tmp:
+        if opener is None:
+            yield _unzipped(path, Path(tmp), limit)
+            return
         target = Path(tmp) / path.stem
-        with opener(path, "rb") as src, target.open("wb") as dst:
-            shutil.copyfileobj(src, dst)
+        try:
+            with opener(path, "rb") as src, target.open("wb") as dst:
+                _copy_capped(src, dst, limit, path.name)
+        except (OSError, EOFError, lzma.LZMAError) as exc:
+            raise SourceError(f"{path.name}: cannot be decompressed ({exc})") from exc
         yield target
+
+
+def _copy_capped(src, dst, limit: int | None, name: str) -> None:
+    written = 0
+    while chunk := src.read(COPY_CHUNK):
+        written += len(chunk)
+        if limit is not None and written > limit:
+            raise SourceError(too_large(name, limit))
+        dst.write(chunk)
+
+
+def too_large(name: str, limit: int) -> str:
+    return _(
+        "%(file)s: expands to more than %(mb)s MB once decompressed; the import "
+        "stopped there: split it into smaller files"
+    ) % {"file": name, "mb": limit // 1_000_000}
+
+
+def _unzipped(path: Path, folder: Path, limit: int | None) -> Path:
+    """Members of a .zip written under `folder`, capped; the data file among them."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise SourceError(f"{path.name}: not a readable zip file ({exc})") from exc
+    with archive:
+        members = [m for m in archive.infolist() if not m.is_dir()]
+        if limit is not None and sum(m.file_size for m in members) > limit:
+            raise SourceError(too_large(path.name, limit))
+        written = 0
+        for member in members:
+            # Flattened, and the name cleaned: an archive cannot write outside `folder`.
+            target = folder / Path(member.filename).name
+            try:
+                with archive.open(member) as src, target.open("wb") as dst:
+                    _copy_capped(
+                        src, dst, None if limit is None else limit - written, path.name
+                    )
+            except (zipfile.BadZipFile, OSError, EOFError) as exc:
+                raise SourceError(f"{path.name}: cannot be unzipped ({exc})") from exc
+            written += target.stat().st_size
+    for suffix in ARCHIVE_MAIN_SUFFIXES:
+        found = sorted(folder.glob(f"*{suffix}"))
+        if found:
+            return found[0]
+    raise SourceError(
+        f"{path.name}: no {', '.join(ARCHIVE_MAIN_SUFFIXES)} file in the archive"
+    )
 
 
 def read_json(path: Path) -> Any:  # JSON: its shape is the caller's to know

@@ -126,7 +126,14 @@ def test_kill_9_during_an_import_leaves_nothing_partial():
     before = point_table_sums()
     app_name = f"killtest-{uuid.uuid4().hex[:6]}"
     importer = subprocess.Popen(
-        [sys.executable, "manage.py", "import_accessibility_points", str(GPSO)],
+        [
+            sys.executable,
+            "manage.py",
+            "import_accessibility_points",
+            "--dataset",
+            "gpso/places-pmr",
+            str(GPSO),
+        ],  # fmt: skip
         cwd=ROOT,
         env=subprocess_env(DATABASE_URL=django_url(), PGAPPNAME=app_name),
         stdin=subprocess.DEVNULL,

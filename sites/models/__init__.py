@@ -6,6 +6,7 @@ from sites.models.accessibility import (
     PointStatus,
     RestrictedZone,
 )
+from sites.models.dataset import Dataset
 from sites.models.export import ExportDataset, ExportStatus, SiteExport
 from sites.models.report import (
     PublicReport,
@@ -26,6 +27,7 @@ from sites.models.site import (
 __all__ = [
     "AccessibilityKind",
     "AccessibilityPoint",
+    "Dataset",
     "ExportStatus",
     "ParkingRules",
     "PointSource",

@@ -78,6 +78,14 @@ class AccessibilityPoint(InCommune):
         choices=PointSource.choices,
         default=PointSource.VOLUNTEER,
     )
+    dataset = models.ForeignKey(
+        "sites.Dataset",
+        verbose_name=_("dataset"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="points",
+    )
     source_id = models.CharField(
         _("identifier at the source"), max_length=80, blank=True
     )
@@ -109,9 +117,9 @@ class AccessibilityPoint(InCommune):
         ordering = ["commune", "address", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["source", "source_id"],
+                fields=["dataset", "source_id"],
                 condition=~Q(source_id=""),
-                name="accessibility_point_source_id",
+                name="accessibility_point_dataset_source_id",
             )
         ]
 

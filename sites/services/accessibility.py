@@ -1,14 +1,20 @@
 """Writes to accessibility: points (report, verify, remove, import), rules, zones.
 
-Imports are idempotent on (source, source id), all-or-nothing unless `partial`,
+Imports are keyed on (dataset, source id): two publishers' "261" are two points.
+They are idempotent, all-or-nothing unless `partial`, refuse to move an existing
+point to another commune or farther than IMPORT_MOVE_METRES unless confirmed,
 and report every rejected row with its number and the reason.
 """
 
+import math
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.gis.geos import MultiPolygon, Point
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,11 +24,14 @@ from actors.capabilities import (
     REPORT_POINT,
     SET_PARKING_RULES,
     VERIFY_POINT,
+    can,
     require,
 )
 from lib.free_text import check_free_text
-from sites.models import AccessibilityPoint, PointSource, PointStatus
+from lib.pii import find_personal_data
+from sites.models import AccessibilityPoint, Dataset, PointSource, PointStatus
 from territory.models import Territory
+from territory.sources import SourceError
 
 POINT_FIELDS = (
     "spaces",
@@ -84,6 +93,9 @@ def set_point_status(
 
 # --- imports ------------------------------------------------------------------
 
+BATCH_SIZE = 2000  # rows validated, looked up and written together
+SHOWN_LINES = 200  # rejected rows and moves kept for the report; beyond, counted
+
 
 @dataclass
 class ImportRow:
@@ -92,6 +104,28 @@ class ImportRow:
     point: Point | None
     source_id: str
     commune_code: str = ""
+    errors: list[str] = field(default_factory=list)  # found while reading the row
+
+
+@dataclass
+class Move:
+    """An existing point that the file puts elsewhere: shown, and applied only if confirmed."""
+
+    number: int
+    source_id: str
+    from_commune: str
+    to_commune: str
+    metres: float
+
+    def describe(self) -> str:
+        if self.from_commune != self.to_commune:
+            return _("row %(n)s: point %(id)s moves from commune %(a)s to %(b)s (%(m)s m)") % {
+                "n": self.number, "id": self.source_id, "a": self.from_commune,
+                "b": self.to_commune, "m": round(self.metres),
+            }  # fmt: skip
+        return _("row %(n)s: point %(id)s moves %(m)s m within commune %(a)s") % {
+            "n": self.number, "id": self.source_id, "m": round(self.metres), "a": self.from_commune,
+        }  # fmt: skip
 
 
 @dataclass
@@ -99,135 +133,357 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    skipped: int = 0  # rows left out by the row filter
     rejected: list[str] = field(default_factory=list)
+    rejected_count: int = 0
+    moves: list[Move] = field(default_factory=list)
+    move_count: int = 0
+    moves_refused: bool = False
     applied: bool = False
 
     def summary(self) -> str:
         text = _("%(c)s created, %(u)s updated, %(n)s unchanged, %(r)s rejected") % {
-            "c": self.created, "u": self.updated, "n": self.unchanged, "r": len(self.rejected),
+            "c": self.created, "u": self.updated, "n": self.unchanged, "r": self.rejected_count,
         }  # fmt: skip
+        if self.skipped:
+            text += _(", %(s)s skipped by the row filter") % {"s": self.skipped}
+        if self.move_count:
+            text += _(", %(m)s moved") % {"m": self.move_count}
         return text
+
+    def reject(self, row_number: int, why: str) -> None:
+        self.rejected_count += 1
+        if len(self.rejected) < SHOWN_LINES:
+            self.rejected.append(
+                _("row %(n)s: %(why)s") % {"n": row_number, "why": why}
+            )
+
+    def hidden_rejections(self) -> int:
+        return self.rejected_count - len(self.rejected)
+
+    def add_move(self, move: Move) -> None:
+        self.move_count += 1
+        if len(self.moves) < SHOWN_LINES:
+            self.moves.append(move)
 
 
 class ImportRefused(Exception):
     def __init__(self, result: ImportResult):
         self.result = result
-        super().__init__("\n".join(result.rejected))
+        lines = result.rejected or [m.describe() for m in result.moves]
+        super().__init__("\n".join(lines))
 
 
 class _DryRun(Exception):
     pass
 
 
-def import_points(rows: list[ImportRow], *, source: str = PointSource.OPEN_DATA, partial: bool = False,
-                  dry_run: bool = False, acting_user=None) -> ImportResult:  # fmt: skip
-    """Create or update points keyed on (source, source id); see the module docstring."""
+def dataset_for(key: str, title: str = "") -> Dataset:
+    """`publisher/identifier` -> the dataset, or a new unsaved one (saved by its import)."""
+    publisher, _sep, identifier = key.strip().partition("/")
+    dataset = Dataset.objects.filter(publisher=publisher, identifier=identifier).first()
+    if dataset is None:
+        dataset = Dataset(publisher=publisher, identifier=identifier, title=title)
+        try:
+            dataset.full_clean(validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            raise SourceError(
+                _(
+                    "dataset “%(key)s”: write PUBLISHER/IDENTIFIER, e.g. gpso/places-pmr (%(why)s)"
+                )
+                % {"key": key, "why": _message(exc)}
+            ) from None
+    elif title and title != dataset.title:
+        dataset.title = title
+    return dataset
+
+
+def import_points(rows: Iterable[ImportRow], *, dataset: Dataset, source: str = PointSource.OPEN_DATA,
+                  partial: bool = False, dry_run: bool = False, confirm_moves: bool = False,
+                  acting_user=None, progress: Callable[[int], None] | None = None,
+                  count_skipped: Callable[[], int] | None = None) -> ImportResult:  # fmt: skip
+    """Create or update the points of `dataset`, keyed on their source id.
+
+    One transaction: rows are streamed and written in batches, and a refusal (a
+    rejected row without `partial`, a move without `confirm_moves`) or a dry run
+    rolls every batch back. `dataset` may be unsaved: it is saved with the import.
+    """
     result = ImportResult()
+    new_dataset = dataset.pk is None
     try:
         with transaction.atomic():
-            _apply_rows(rows, source, acting_user, result)
-            if result.rejected and not partial:
+            dataset.last_imported_at = timezone.now()
+            dataset.save()
+            _apply_all(rows, _Batcher(dataset, source, acting_user, result), progress)
+            result.skipped = count_skipped() if count_skipped else 0
+            if result.rejected_count and not partial:
                 raise ImportRefused(result)
             if dry_run:
                 raise _DryRun
-    except _DryRun:
+            if result.move_count and not confirm_moves:
+                result.moves_refused = True
+                raise ImportRefused(result)
+    except (_DryRun, ImportRefused) as stopped:
+        if new_dataset:
+            dataset.pk = None  # rolled back with the rest
+        if isinstance(stopped, ImportRefused):
+            raise
         return result
     result.applied = True
     if acting_user is not None:
         record(
             "accessibility_point.imported",
             actor=acting_user,
+            target=dataset,
+            dataset=dataset.key,
             source=source,
             summary=result.summary(),
         )
     return result
 
 
-def _apply_rows(rows, source, acting_user, result: ImportResult) -> None:
-    communes = _communes_by_code({r.commune_code for r in rows if r.commune_code})
-    existing = {
-        p.source_id: p
-        for p in AccessibilityPoint.objects.select_related("commune").filter(
-            source=source, source_id__in=[r.source_id for r in rows]
-        )
-    }
+def _apply_all(rows, batcher: "_Batcher", progress) -> None:
+    done = 0
+    batch: list[ImportRow] = []
     for row in rows:
-        try:
-            point = _point_for(row, source, existing, communes, acting_user)
-        except (ValidationError, PermissionDenied) as exc:
-            result.rejected.append(
-                _("row %(n)s: %(why)s") % {"n": row.number, "why": _message(exc)}
+        batch.append(row)
+        if len(batch) >= BATCH_SIZE:
+            done += batcher.apply(batch)
+            batch = []
+            if progress:
+                progress(done)
+    done += batcher.apply(batch)
+    if progress:
+        progress(done)
+
+
+class _Batcher:
+    """Looks up, checks and writes one batch of rows; remembers what earlier batches saw."""
+
+    def __init__(self, dataset, source, acting_user, result: ImportResult):
+        self.dataset, self.source, self.acting_user = dataset, source, acting_user
+        self.result = result
+        self.seen: dict[str, int] = {}  # source id -> row number, across batches
+        self.communes = _Communes()
+        self.allowed: dict[int, bool] = {}  # commune id -> may the user import there
+        self.now = timezone.now()
+        self.texts = _TextGuard()
+
+    def apply(self, batch: list[ImportRow]) -> int:
+        if not batch:
+            return 0
+        existing = {
+            p.source_id: p
+            for p in AccessibilityPoint.objects.filter(
+                dataset=self.dataset, source_id__in=[r.source_id for r in batch]
             )
-            continue
+        }
+        self.communes.locate([r.point for r in batch if r.point and not r.commune_code])
+        to_create, to_update = [], []
+        for row in batch:
+            point = self._checked(row, existing)
+            if point is None:
+                continue
+            (to_update if point.pk else to_create).append(point)
+        AccessibilityPoint.objects.bulk_create(to_create)
+        AccessibilityPoint.objects.bulk_update(to_update, UPDATED_FIELDS)
+        self.result.created += len(to_create)
+        self.result.updated += len(to_update)
+        return len(batch)
+
+    def _checked(self, row: ImportRow, existing) -> AccessibilityPoint | None:
+        first = self.seen.setdefault(row.source_id, row.number)
+        try:
+            if row.errors:
+                raise ValidationError(row.errors)
+            if first != row.number:
+                raise ValidationError(
+                    _("the id %(id)s is repeated: rows %(a)s and %(b)s")
+                    % {"id": row.source_id, "a": first, "b": row.number}
+                )
+            point = self._point_for(row, existing.get(row.source_id))
+        except (ValidationError, PermissionDenied) as exc:
+            self.result.reject(row.number, _message(exc))
+            return None
         if point is None:
-            result.unchanged += 1
-            continue
-        is_new = point.pk is None
-        point.save()
-        existing[row.source_id] = point
-        result.created += is_new
-        result.updated += not is_new
+            self.result.unchanged += 1
+        return point
+
+    def _point_for(self, row: ImportRow, point) -> AccessibilityPoint | None:
+        if row.point is None:
+            raise ValidationError({"point": _("no coordinates")})
+        commune = self.communes.for_row(row)
+        if point is None:
+            point = AccessibilityPoint(
+                dataset=self.dataset, source=self.source, source_id=row.source_id,
+                status=PointStatus.VERIFIED,
+            )  # fmt: skip
+        else:
+            # An existing point is only changed by an admin of where it stands now.
+            self._require_scope(self.communes.by_id(point.commune_id))
+        self._require_scope(commune)
+        before = _fingerprint(point)
+        old_place = (point.commune_id, point.point)
+        for name, value in row.values.items():
+            setattr(point, name, value)
+        point.point, point.commune = row.point, commune
+        # Fields one by one, then the free-text guard through the import's cache.
+        try:
+            point.clean_fields(
+                exclude=["reported_by", "verified_by", "commune", "dataset"]
+            )
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict | self.texts.errors(point)) from None
+        if errors := self.texts.errors(point):
+            raise ValidationError(errors)
+        if point.pk is None:
+            return point
+        if before == _fingerprint(point):
+            return None
+        self._note_move(row, old_place, commune)
+        point.updated_at = self.now
+        return point
+
+    def _note_move(self, row: ImportRow, old_place, commune: Territory) -> None:
+        old_commune_id, old_point = old_place
+        metres = _metres(old_point, row.point)
+        if old_commune_id != commune.pk or metres > settings.IMPORT_MOVE_METRES:
+            self.result.add_move(
+                Move(row.number, row.source_id,
+                     self.communes.by_id(old_commune_id).code, commune.code, metres)
+            )  # fmt: skip
+
+    def _require_scope(self, commune: Territory) -> None:
+        if self.acting_user is None:
+            return
+        if commune.pk not in self.allowed:
+            self.allowed[commune.pk] = can(self.acting_user, IMPORT_POINTS, commune)
+        if not self.allowed[commune.pk]:
+            raise PermissionDenied(
+                _("outside your territory (%(c)s)") % {"c": commune.code}
+            )
 
 
-def _point_for(
-    row, source, existing, communes, acting_user
-) -> AccessibilityPoint | None:
-    if row.point is None:
-        raise ValidationError({"point": _("no coordinates")})
-    point = existing.get(row.source_id) or AccessibilityPoint(
-        source=source, source_id=row.source_id, status=PointStatus.VERIFIED
+class _TextGuard:
+    """The free-text guard of lib.free_text, with the name check asked once per street.
+
+    Identifiers (e-mail, phone, NIR...) are looked for in every value. The probable-
+    name check runs a language model (about 15 ms a text): its answer is kept for the
+    text without its digits, as house numbers name nobody and a file repeats its
+    streets ("12 RUE DU FIEF", "14 RUE DU FIEF").
+    """
+
+    HOUSE_NUMBERS = re.compile(r"\d+")
+
+    def __init__(self):
+        self._seen: dict[tuple[str, str], list] = {}
+
+    def errors(self, point: AccessibilityPoint) -> dict[str, list]:
+        errors: dict[str, list] = {}
+        for name in point.free_text_fields:
+            text = getattr(point, name) or ""
+            if not text or find_personal_data(text):
+                check_free_text(errors, name, text, point)
+                continue
+            key = (name, self.HOUSE_NUMBERS.sub("", text))
+            if key not in self._seen:
+                found: dict[str, list] = {}
+                check_free_text(found, name, text, point)
+                self._seen[key] = found.get(name, [])
+            if self._seen[key]:
+                errors[name] = self._seen[key]
+        return errors
+
+
+UPDATED_FIELDS = [*POINT_FIELDS, "point", "commune", "updated_at"]
+
+
+def _fingerprint(point: AccessibilityPoint) -> tuple:
+    values = tuple(str(getattr(point, name)) for name in POINT_FIELDS)
+    return (*values, point.point and point.point.ewkt, point.commune_id)
+
+
+def _metres(a: Point, b: Point) -> float:
+    """Great-circle distance (haversine); enough to tell 50 m from a kerb's width."""
+    lon1, lat1, lon2, lat2 = map(math.radians, (a.x, a.y, b.x, b.y))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
     )
-    before = {name: getattr(point, name) for name in POINT_FIELDS} | {
-        "point": point.point and point.point.ewkt
-    }
-    # An existing point is only changed by an admin of where it stands now.
-    if point.pk is not None:
-        _require_import_scope(acting_user, point.commune)
-    for name, value in row.values.items():
-        setattr(point, name, value)
-    point.point = row.point
-    point.commune = _commune_for(row, communes)
-    _require_import_scope(acting_user, point.commune)
-    point.full_clean(exclude=["reported_by", "verified_by"], validate_unique=False)
-    after = {name: getattr(point, name) for name in POINT_FIELDS} | {
-        "point": point.point.ewkt
-    }
-    if point.pk is not None and before == after:
-        return None
-    return point
+    return 2 * 6_371_000 * math.asin(math.sqrt(h))
 
 
-def _commune_for(row: ImportRow, communes: dict[str, Territory]) -> Territory:
-    """The file's INSEE code when the point lies in that commune; else a spatial join."""
-    commune = communes.get(row.commune_code)
-    if commune is None:
-        return Territory.objects.commune_at(row.point)
-    if not commune.tolerant_geom.intersects(row.point):
-        raise ValidationError(
-            {
-                "commune_code": _("the point is not in commune %(c)s")
-                % {"c": commune.code}
-            }
-        )
-    return commune
+class _Communes:
+    """Communes by code, by id and by location, each looked up once per import."""
 
+    def __init__(self):
+        self._by_code: dict[str, Territory | None] = {}
+        self._by_id: dict[int, Territory] = {}
+        self._at: dict[tuple[float, float], int | None] = {}
 
-def _require_import_scope(acting_user, commune: Territory) -> None:
-    if acting_user is not None:
-        message = _("outside your territory (%(c)s)") % {"c": commune.code}
-        require(acting_user, IMPORT_POINTS, commune, message)
+    def for_row(self, row: ImportRow) -> Territory:
+        """The file's INSEE code when the point lies in that commune; else the spatial join."""
+        if not row.commune_code:
+            commune_id = self._at.get((row.point.x, row.point.y))
+            if commune_id is None:
+                raise ValidationError(
+                    {"point": _("This point is not in a commune of France.")}
+                )
+            return self.by_id(commune_id)
+        commune = self._code(row.commune_code)
+        if commune is None:
+            raise ValidationError(
+                {"commune_code": _("the commune code %(c)s does not exist") % {"c": row.commune_code}}
+            )  # fmt: skip
+        if not commune.tolerant_geom.intersects(row.point):
+            raise ValidationError(
+                {"commune_code": _("the point is not in commune %(c)s") % {"c": commune.code}}
+            )  # fmt: skip
+        return commune
 
+    def _code(self, code: str) -> Territory | None:
+        if code not in self._by_code:
+            commune = (
+                Territory.objects.communes()
+                .filter(code=code)
+                .only("id", "code", "path", "geom")
+                .first()
+            )
+            if commune is not None:
+                # About 100 m of slack: boundaries are simplified, sources place points on kerbs.
+                commune.tolerant_geom = commune.geom.buffer(0.001).prepared
+                self._by_id.setdefault(commune.pk, commune)
+            self._by_code[code] = commune
+        return self._by_code[code]
 
-def _communes_by_code(codes: set[str]) -> dict[str, Territory]:
-    communes = (
-        Territory.objects.communes()
-        .filter(code__in=codes)
-        .only("id", "code", "path", "geom")
-    )
-    for commune in communes:
-        # About 100 m of slack: boundaries are simplified, sources place points on kerbs.
-        commune.tolerant_geom = commune.geom.buffer(0.001).prepared
-    return {commune.code: commune for commune in communes}
+    def by_id(self, pk: int) -> Territory:
+        if pk not in self._by_id:
+            self._by_id[pk] = Territory.objects.only("id", "code", "path").get(pk=pk)
+        return self._by_id[pk]
+
+    def locate(self, points: list[Point]) -> None:
+        """The commune of each point, in one GiST-indexed query for the whole batch.
+
+        `level || ''` keeps the planner off the (level, code) index: ANDed with the
+        GiST bitmap it cost 20 ms a point, the GiST scan alone about 1 ms.
+        """
+        self._at = {}  # one batch's worth: the memory of an import stays flat
+        wanted = list({(p.x, p.y) for p in points})
+        if not wanted:
+            return
+        table = Territory._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""SELECT p.x, p.y, c.id FROM unnest(%s::float8[], %s::float8[]) AS p(x, y)
+                LEFT JOIN LATERAL (
+                    SELECT id FROM {table} t WHERE t.level || '' = 'commune'
+                    AND ST_Intersects(t.geom, ST_SetSRID(ST_MakePoint(p.x, p.y), %s))
+                    LIMIT 1
+                ) c ON true""",  # noqa: S608 - the table name is the model's, values are parameters
+                [[x for x, _y in wanted], [y for _x, y in wanted], settings.GEO_SRID],
+            )
+            for x, y, commune_id in cursor.fetchall():
+                self._at[(x, y)] = commune_id
 
 
 def _message(exc) -> str:

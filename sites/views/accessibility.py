@@ -1,9 +1,12 @@
 import json
+import shutil
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,9 +27,10 @@ from actors.capabilities import (
 from lib.action_form import add_service_errors
 from lib.csp import nonce_map_widgets
 from lib.free_text import ConfirmNamesMixin
-from sites.importers import DEFAULT_MAPPING, read_rows
+from sites.importers import DEFAULT_MAPPING, MAPPABLE_FIELDS, file_columns, open_rows
 from sites.models import (
     AccessibilityPoint,
+    Dataset,
     ParkingRules,
     PointSource,
     PointStatus,
@@ -34,6 +38,7 @@ from sites.models import (
 )
 from sites.services.accessibility import (
     ImportRefused,
+    dataset_for,
     import_points,
     save_restricted_zone,
     set_parking_rules,
@@ -45,7 +50,21 @@ from territory.sources import SourceError
 # Spaces drawn on a commune's map and listed with directions; past it, the GeoJSON link.
 MAP_POINT_LIMIT = 500
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "terrain-commun-uploads"
-ALLOWED_SUFFIXES = {".geojson", ".json", ".gpkg", ".csv", ".xz", ".gz"}
+ALLOWED_SUFFIXES = {".geojson", ".json", ".gpkg", ".csv", ".xz", ".gz", ".zip"}
+FIELD_LABELS = {
+    "source_id": gettext_lazy("identifier at the source"),
+    "commune_code": gettext_lazy("commune INSEE code"),
+    "address": gettext_lazy("address"),
+    "details": gettext_lazy("location details"),
+    "open_air": gettext_lazy("open air"),
+    "domain": gettext_lazy("domain (public or private road)"),
+    "created_year": gettext_lazy("year created"),
+    "spaces": gettext_lazy("number of spaces"),
+    "length_m": gettext_lazy("length (m)"),
+    "width_m": gettext_lazy("width (m)"),
+    "lon": gettext_lazy("longitude (CSV)"),
+    "lat": gettext_lazy("latitude (CSV)"),
+}
 
 
 class ParkingRulesForm(ConfirmNamesMixin, forms.ModelForm):
@@ -66,11 +85,49 @@ class RestrictedZoneForm(forms.ModelForm):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("File (GeoJSON, GeoPackage or CSV)"))
+    file = forms.FileField(
+        label=gettext_lazy("File (GeoJSON, GeoPackage, zipped Shapefile or CSV)"),
+        help_text=gettext_lazy("Also compressed: .gz, .xz or .zip."),
+    )
+    dataset = forms.ModelChoiceField(
+        label=gettext_lazy("Dataset"),
+        queryset=Dataset.objects.all(),
+        required=False,
+        empty_label=gettext_lazy("— a new dataset (below) —"),
+        help_text=gettext_lazy(
+            "The published file this one is a version of: its points are matched on "
+            "their identifier within this dataset only."
+        ),
+    )
+    new_dataset = forms.CharField(
+        label=gettext_lazy("New dataset: publisher/identifier"),
+        required=False,
+        max_length=161,
+        help_text=gettext_lazy(
+            "For example gpso/places-pmr (letters, digits, hyphens)."
+        ),
+    )
+    title = forms.CharField(
+        label=gettext_lazy("New dataset: title"), required=False, max_length=200
+    )
     source = forms.ChoiceField(
         label=gettext_lazy("source"),
         choices=PointSource.choices,
         initial=PointSource.MUNICIPALITY,
+    )
+    encoding = forms.ChoiceField(
+        label=gettext_lazy("Text encoding"),
+        choices=[
+            ("utf-8", gettext_lazy("UTF-8 (most files)")),
+            (
+                "latin-1",
+                gettext_lazy(
+                    "Latin-1 / Windows-1252 (older French exports, Shapefiles without .cpg)"
+                ),
+            ),
+        ],  # fmt: skip
+        initial="utf-8",
+        required=False,
     )
     partial = forms.BooleanField(
         label=gettext_lazy("Import the valid rows and skip the rejected ones"),
@@ -81,9 +138,59 @@ class ImportForm(forms.Form):
         upload = self.cleaned_data["file"]
         if Path(upload.name).suffix.lower() not in ALLOWED_SUFFIXES:
             raise ValidationError(
-                _("Unsupported file type: use GeoJSON, GeoPackage or CSV.")
+                _(
+                    "Unsupported file type: use GeoJSON, GeoPackage, zipped Shapefile or CSV."
+                )
             )
         return upload
+
+    def clean(self):
+        data = super().clean()
+        if data.get("dataset") is None and not data.get("new_dataset"):
+            self.add_error(
+                "new_dataset",
+                _("Choose a dataset, or name a new one as publisher/identifier."),
+            )
+        elif data.get("dataset") is None:
+            try:
+                data["dataset"] = dataset_for(
+                    data["new_dataset"], data.get("title", "")
+                )
+            except SourceError as exc:
+                self.add_error("new_dataset", str(exc))
+        return data
+
+
+class MappingForm(forms.Form):
+    """The import's column-mapping step: one choice of columns per field, and a filter."""
+
+    def __init__(
+        self, *args, columns: list[str], mapping: dict, row_filter: list[str], **kwargs
+    ):
+        super().__init__(*args, **kwargs)
+        for name in MAPPABLE_FIELDS:
+            self.fields[f"map_{name}"] = forms.CharField(
+                label=FIELD_LABELS.get(name, name), required=False, max_length=500,
+                initial=" + ".join(mapping.get(name, [])),
+                widget=forms.TextInput(attrs={"list": "file-columns", "autocomplete": "off"}),
+            )  # fmt: skip
+        self.fields["row_filter"] = forms.CharField(
+            label=_("Keep only the rows where (one COLUMN=VALUE1/VALUE2 per line)"),
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 2}),
+            initial="\n".join(row_filter),
+        )
+
+    def mapping(self) -> dict[str, list[str]]:
+        # Every field, the emptied ones too: an empty box unmaps a default column.
+        return {
+            name: [c.strip() for c in (self.cleaned_data.get(f"map_{name}") or "").split("+") if c.strip()]
+            for name in MAPPABLE_FIELDS
+        }  # fmt: skip
+
+    def row_filter(self) -> list[str]:
+        text = self.cleaned_data.get("row_filter") or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def commune_page(request: HttpRequest, code: str) -> HttpResponse:
@@ -197,76 +304,170 @@ def zone_edit(request: HttpRequest, code: str, pk: int | None = None) -> HttpRes
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_points_view(request: HttpRequest) -> HttpResponse:
-    """Upload, preview what will change (a dry run), then confirm."""
+    """Upload, map the columns and preview what will change (a dry run), then confirm."""
     require(request.user, IMPORT_ANY_POINTS)
-    if request.POST.get("confirm") and request.session.get("points_import"):
-        return _confirm_import(request)
+    pending = request.session.get("points_import")
+    step = request.POST.get("step") or (
+        "confirm" if request.POST.get("confirm") else ""
+    )
+    if request.method == "POST" and pending and step:
+        return _next_step(request, pending, step)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        path = _store(form.cleaned_data["file"])
+        purge_uploads()  # each upload clears those nobody confirmed in time
         data = form.cleaned_data
-        request.session["points_import"] = {
-            "path": str(path),
+        dataset = data["dataset"]
+        pending = {
+            "path": str(_store(data["file"])),
+            "dataset": dataset.pk,
+            "new_dataset": dataset.key if dataset.pk is None else "",
+            "title": dataset.title,
             "source": data["source"],
+            "encoding": data["encoding"] or "utf-8",
             "partial": data["partial"],
+            "mapping": dataset.mapping,
+            "row_filter": dataset.row_filter,
         }
-        preview = _run(
-            request, path, data["source"], dry_run=True, partial=data["partial"]
-        )
-        return render(request, "sites/import_preview.html", preview)
+        request.session["points_import"] = pending
+        return _preview(request, pending)
     return render(
         request, "sites/import_form.html", {"form": form, "mapping": DEFAULT_MAPPING}
     )
 
 
-def _store(upload) -> Path:
-    UPLOAD_DIR.mkdir(mode=0o700, exist_ok=True)
-    path = (
-        UPLOAD_DIR
-        / f"{uuid.uuid4().hex}{''.join(Path(upload.name).suffixes[-2:]).lower()}"
+def _next_step(request: HttpRequest, pending: dict, step: str) -> HttpResponse:
+    if step == "confirm":
+        return _confirm_import(request, pending)
+    # "remap": the admin changed the mapping or the filter: preview again.
+    columns = _columns(pending)
+    mapping_form = MappingForm(
+        request.POST, columns=columns or [], mapping={}, row_filter=[]
     )
+    if mapping_form.is_valid():
+        pending["mapping"] = mapping_form.mapping()
+        pending["row_filter"] = mapping_form.row_filter()
+        request.session["points_import"] = pending
+    return _preview(request, pending)
+
+
+def _preview(request: HttpRequest, pending: dict) -> HttpResponse:
+    outcome = _run(request, pending, dry_run=True)
+    columns = _columns(pending)
+    if columns is not None:
+        outcome["mapping_form"] = MappingForm(
+            columns=columns,
+            mapping=outcome.get("mapping") or pending["mapping"],
+            row_filter=pending["row_filter"],
+        )
+        outcome["columns"] = columns
+    outcome["dataset_key"] = pending["new_dataset"] or str(
+        Dataset.objects.filter(pk=pending["dataset"]).first() or ""
+    )
+    return render(request, "sites/import_preview.html", outcome)
+
+
+def _columns(pending: dict) -> list[str] | None:
+    try:
+        return file_columns(Path(pending["path"]), pending["encoding"])
+    except (SourceError, OSError):
+        return None
+
+
+def _store(upload) -> Path:
+    """Under its own folder, with its own name: messages name the file the admin sent."""
+    folder = UPLOAD_DIR / uuid.uuid4().hex
+    folder.mkdir(mode=0o700, parents=True)
+    name = Path(upload.name).name
+    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[-120:]
+    path = folder / safe.lstrip(".")
     with path.open("wb") as handle:
         for chunk in upload.chunks():
             handle.write(chunk)
     return path
 
 
-def _run(request, path: Path, source: str, *, dry_run: bool, partial: bool) -> dict:
+def purge_uploads(max_age_hours: int | None = None) -> int:
+    """Delete uploads left unconfirmed for longer than IMPORT_UPLOAD_MAX_AGE_HOURS."""
+    hours = (
+        settings.IMPORT_UPLOAD_MAX_AGE_HOURS if max_age_hours is None else max_age_hours
+    )
+    if not UPLOAD_DIR.exists():
+        return 0
+    cutoff = time.time() - hours * 3600
+    purged = 0
+    for folder in UPLOAD_DIR.iterdir():
+        if folder.stat().st_mtime < cutoff:
+            if folder.is_dir():
+                shutil.rmtree(folder, ignore_errors=True)
+            else:
+                folder.unlink(missing_ok=True)
+            purged += 1
+    return purged
+
+
+def _dataset(pending: dict) -> Dataset:
+    if pending["dataset"]:
+        found = Dataset.objects.filter(pk=pending["dataset"]).first()
+        if found is not None:
+            return found
+    return dataset_for(pending["new_dataset"] or "", pending["title"])
+
+
+def _run(request, pending: dict, *, dry_run: bool, confirm_moves: bool = False) -> dict:
     """All or nothing unless `partial`; a preview always lists every rejected row."""
+    partial = pending.get("partial", False)
     try:
-        rows = read_rows(path)
-        result = import_points(
-            rows,
-            source=source,
-            partial=partial or dry_run,
-            dry_run=dry_run,
-            acting_user=request.user,
-        )
+        dataset = _dataset(pending)
+        with open_rows(
+            Path(pending["path"]),
+            pending["mapping"],
+            row_filter=pending["row_filter"],
+            encoding=pending["encoding"],
+        ) as reading:
+            dataset.mapping, dataset.row_filter = (
+                pending["mapping"],
+                pending["row_filter"],
+            )
+            result = import_points(
+                reading.rows(),
+                dataset=dataset,
+                source=pending["source"],
+                partial=partial or dry_run,
+                dry_run=dry_run,
+                confirm_moves=confirm_moves,
+                acting_user=request.user,
+                count_skipped=lambda: reading.skipped,
+            )
+            ignored, effective = reading.ignored_columns, reading.mapping
     except SourceError as exc:
         return {"error": str(exc)}
     except ImportRefused as refused:
+        if refused.result.moves_refused:
+            message = _("Import refused, nothing was changed: %(n)s points would move; tick the box to confirm the moves.")  # fmt: skip
+            return {"error": message % {"n": refused.result.move_count}, "moves_refused": True}  # fmt: skip
         return {
             "error": _("Import refused, nothing was changed: %(n)s rows rejected.")
-            % {"n": len(refused.result.rejected)}
+            % {"n": refused.result.rejected_count}
         }
-    blocked = bool(result.rejected) and not partial
-    return {"result": result, "rows": len(rows), "blocked": blocked, "partial": partial}
+    blocked = bool(result.rejected_count) and not partial
+    rows = result.created + result.updated + result.unchanged + result.rejected_count
+    return {
+        "result": result, "rows": rows, "blocked": blocked, "partial": partial,
+        "ignored_columns": ignored, "mapping": effective,
+    }  # fmt: skip
 
 
-def _confirm_import(request: HttpRequest) -> HttpResponse:
-    pending = request.session.pop("points_import")
+def _confirm_import(request: HttpRequest, pending: dict) -> HttpResponse:
     path = Path(pending["path"])
-    if path.parent != UPLOAD_DIR or not path.exists():
+    if UPLOAD_DIR not in path.parents or not path.exists():
+        request.session.pop("points_import", None)
         messages.error(request, _("The uploaded file has expired; upload it again."))
         return redirect("points-import")
-    outcome = _run(
-        request,
-        path,
-        pending["source"],
-        dry_run=False,
-        partial=pending.get("partial", False),
-    )
-    path.unlink(missing_ok=True)
+    confirm_moves = request.POST.get("confirm_moves") == "1"
+    outcome = _run(request, pending, dry_run=False, confirm_moves=confirm_moves)
+    if outcome.get("moves_refused"):
+        messages.error(request, outcome["error"])
+        return _preview(request, pending)  # the same preview, with the box to tick
     if "error" in outcome:
         messages.error(request, outcome["error"])
     else:
@@ -274,6 +475,8 @@ def _confirm_import(request: HttpRequest) -> HttpResponse:
             request,
             _("Import done: %(summary)s.") % {"summary": outcome["result"].summary()},
         )
+    request.session.pop("points_import", None)
+    shutil.rmtree(path.parent, ignore_errors=True)
     return redirect("points-import")
 
 

@@ -16,6 +16,7 @@ def test_a_local_admin_uploads_previews_and_confirms_an_import(
     log_in(page, live_server.url, user_with(Role.LOCAL_ADMIN, "92"))
     page.goto(live_server.url + "/accessibility/import/")
     page.locator("input[type=file]").set_input_files(str(GPSO))
+    page.locator("input[name=new_dataset]").fill("gpso/places-pmr")
     page.locator("main form button[type=submit]").click()
     status = page.get_by_role("status")
     status.wait_for()
@@ -23,6 +24,6 @@ def test_a_local_admin_uploads_previews_and_confirms_an_import(
     assert AccessibilityPoint.objects.count() == 0
     shot = tmp_path / "import-preview.png"
     page.screenshot(path=str(shot), full_page=True)
-    page.locator("main form button[type=submit]").click()
+    page.locator("button[name=confirm]").click()
     page.get_by_role("status").first.wait_for()
     assert AccessibilityPoint.objects.count() == 719

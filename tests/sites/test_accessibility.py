@@ -21,7 +21,11 @@ def run_import(*args) -> str:
     out = StringIO()
     with translation.override("en"):  # the command speaks the project's language
         call_command(
-            "import_accessibility_points", *map(str, args), stdout=out, stderr=out
+            "import_accessibility_points",
+            *map(str, args),
+            *([] if "--dataset" in args else ["--dataset", "gpso/places-pmr"]),
+            stdout=out,
+            stderr=out,
         )
     return out.getvalue()
 
@@ -178,11 +182,13 @@ def test_the_points_list_uses_a_fixed_number_of_queries():
 
 def test_an_import_cannot_move_a_point_of_another_territory_nor_lie_about_its_commune():
     from sites.models import PointSource
-    from sites.services.accessibility import ImportRow, import_points
+    from sites.services.accessibility import ImportRow, dataset_for, import_points
 
     marseille, boulogne = point_in("13055"), point_in("92012")
+    dataset = dataset_for("marseille/points")
     import_points(
         [ImportRow(1, {"address": "Vieux-Port"}, marseille, "MRS-1")],
+        dataset=dataset,
         source=PointSource.OPEN_DATA,
     )
     admin92 = user_with(Role.LOCAL_ADMIN, "92")
@@ -193,7 +199,11 @@ def test_an_import_cannot_move_a_point_of_another_territory_nor_lie_about_its_co
         ),
     ]
     result = import_points(
-        rows, source=PointSource.OPEN_DATA, partial=True, acting_user=admin92
+        rows,
+        dataset=dataset,
+        source=PointSource.OPEN_DATA,
+        partial=True,
+        acting_user=admin92,
     )
     assert (result.created, result.updated, len(result.rejected)) == (0, 0, 2)
     moved = AccessibilityPoint.objects.get(source_id="MRS-1")

@@ -47,7 +47,8 @@ def test_a_contributor_cannot_change_commune_rules(client):
 def test_web_import_previews_then_confirms(client):
     client.force_login(user_with(Role.LOCAL_ADMIN, "92"))
     preview = client.post(
-        "/accessibility/import/", {"file": upload(), "source": "open_data"}
+        "/accessibility/import/",
+        {"file": upload(), "source": "open_data", "new_dataset": "gpso/places-pmr"},
     )
     assert preview.context["result"].created == 719
     assert AccessibilityPoint.objects.count() == 0  # a preview changes nothing
@@ -58,10 +59,16 @@ def test_web_import_previews_then_confirms(client):
 def test_web_import_rejects_rows_outside_the_admin_territory(client):
     client.force_login(user_with(Role.LOCAL_ADMIN, "13"))
     preview = client.post(
-        "/accessibility/import/", {"file": upload(), "source": "open_data"}
+        "/accessibility/import/",
+        {"file": upload(), "source": "open_data", "new_dataset": "gpso/places-pmr"},
     )
     result = preview.context["result"]
-    assert (result.created, len(result.rejected)) == (0, 719)
+    # Every row counted; the first 200 reasons shown, then "... and N more".
+    assert (result.created, result.rejected_count, len(result.rejected)) == (
+        0,
+        719,
+        200,
+    )
     assert (
         "outside your territory" in result.rejected[0] or "hors" in result.rejected[0]
     )
@@ -106,7 +113,8 @@ def test_web_import_is_all_or_nothing_unless_asked(client, tmp_path):
     broken = SimpleUploadedFile("broken.geojson", json.dumps(document).encode())
     client.force_login(user_with(Role.LOCAL_ADMIN, "92"))
     preview = client.post(
-        "/accessibility/import/", {"file": broken, "source": "open_data"}
+        "/accessibility/import/",
+        {"file": broken, "source": "open_data", "new_dataset": "gpso/places-pmr"},
     )
     assert preview.context["blocked"] and len(preview.context["result"].rejected) == 1
     client.post("/accessibility/import/", {"confirm": "1"})
@@ -114,7 +122,12 @@ def test_web_import_is_all_or_nothing_unless_asked(client, tmp_path):
     broken.seek(0)
     partial = client.post(
         "/accessibility/import/",
-        {"file": broken, "source": "open_data", "partial": "on"},
+        {
+            "file": broken,
+            "source": "open_data",
+            "partial": "on",
+            "new_dataset": "gpso/places-pmr",
+        },
     )
     assert not partial.context["blocked"]
     client.post("/accessibility/import/", {"confirm": "1"})

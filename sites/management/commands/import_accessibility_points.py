@@ -1,18 +1,32 @@
+import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from sites.importers import DEFAULT_MAPPING, parse_mapping, read_rows
+from sites.importers import (
+    DEFAULT_MAPPING,
+    ENCODINGS,
+    MAPPABLE_FIELDS,
+    open_rows,
+    parse_mapping,
+)
 from sites.models import PointSource
-from sites.services.accessibility import ImportRefused, import_points
+from sites.services.accessibility import (
+    ImportRefused,
+    ImportResult,
+    dataset_for,
+    import_points,
+)
 from territory.sources import SourceError
 
 
 class Command(BaseCommand):
     help = (
-        "Import accessibility points (disabled parking spaces) from GeoJSON, GeoPackage, any "
-        "GDAL vector file, or CSV (lon/lat or WKT columns). Idempotent on (source, source id); "
-        "all-or-nothing unless --partial. Default mapping (GPSO open data): "
+        "Import accessibility points (disabled parking spaces) from GeoJSON, GeoPackage, "
+        "Shapefile (zipped), any GDAL vector file, or CSV (lon/lat or WKT columns), "
+        "optionally .gz/.xz/.zip. Keyed on (dataset, source id); all-or-nothing unless "
+        "--partial; moving an existing point to another commune or by more than 50 m "
+        "needs --confirm-moves. Default mapping (GPSO open data): "
         + ", ".join(
             f"{field}<-{'+'.join(cols)}" for field, cols in DEFAULT_MAPPING.items()
         )
@@ -21,6 +35,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument(
+            "--dataset",
+            required=True,
+            metavar="PUBLISHER/ID",
+            help="the dataset the file is a version of, e.g. gpso/places-pmr "
+            "(created on first import; its saved mapping and filter are reused)",
+        )
+        parser.add_argument("--title", default="", help="the dataset's title")
+        parser.add_argument(
             "--source", choices=PointSource.values, default=PointSource.OPEN_DATA
         )
         parser.add_argument(
@@ -28,7 +50,20 @@ class Command(BaseCommand):
             action="append",
             default=[],
             metavar="FIELD=COL[+COL]",
-            help="override a column",
+            help=f"read FIELD from these columns; fields: {', '.join(MAPPABLE_FIELDS)}",
+        )
+        parser.add_argument(
+            "--where",
+            action="append",
+            default=[],
+            metavar="COL=VALUE[/VALUE]",
+            help="keep only the rows whose column holds one of the values "
+            "(the others are counted as skipped)",
+        )
+        parser.add_argument(
+            "--encoding",
+            choices=list(ENCODINGS),
+            help="the text encoding of the file (default: UTF-8; CSV: guessed)",
         )
         parser.add_argument(
             "--dry-run",
@@ -40,24 +75,88 @@ class Command(BaseCommand):
             action="store_true",
             help="import the good rows, report the others",
         )
+        parser.add_argument(
+            "--confirm-moves",
+            action="store_true",
+            help="apply the moves of existing points the file asks for",
+        )
 
     def handle(self, *args, **options) -> None:
+        path = options["file"]
         try:
-            rows = read_rows(options["file"], parse_mapping(options["map"]))
-            result = import_points(
-                rows,
-                source=options["source"],
-                partial=options["partial"],
-                dry_run=options["dry_run"],
-            )
+            result = self._import(path, options)
         except SourceError as exc:
             raise CommandError(str(exc)) from exc
         except ImportRefused as refused:
-            lines = "\n".join(refused.result.rejected)
-            raise CommandError(
-                f"Import refused, nothing was changed ({len(refused.result.rejected)} bad rows):\n{lines}"
-            ) from None
+            raise CommandError(_refusal(refused.result)) from None
         for line in result.rejected:
             self.stderr.write(f"rejected {line}")
+        for move in result.moves:
+            self.stderr.write(f"moved {move.describe()}")
         prefix = "Dry run, nothing changed: " if options["dry_run"] else ""
-        self.stdout.write(f"{options['file'].name}: {prefix}{result.summary()}")
+        self.stdout.write(f"{path.name}: {prefix}{result.summary()}")
+
+    def _import(self, path: Path, options) -> ImportResult:
+        dataset = dataset_for(options["dataset"], options["title"])
+        explicit = parse_mapping(options["map"]) if options["map"] else dataset.mapping
+        row_filter = options["where"] or dataset.row_filter
+        with open_rows(
+            path, explicit, row_filter=row_filter, encoding=options["encoding"]
+        ) as reading:
+            dataset.mapping, dataset.row_filter = explicit, list(row_filter)
+            with _Progress(self.stderr) as progress:
+                return import_points(
+                    reading.rows(),
+                    dataset=dataset,
+                    source=options["source"],
+                    partial=options["partial"],
+                    dry_run=options["dry_run"],
+                    confirm_moves=options["confirm_moves"],
+                    progress=progress,
+                    count_skipped=lambda: reading.skipped,
+                )
+
+
+def _refusal(result: ImportResult) -> str:
+    if result.moves_refused:
+        lines = "\n".join(m.describe() for m in result.moves)
+        more = result.move_count - len(result.moves)
+        return (
+            f"Import refused, nothing was changed: {result.move_count} existing points "
+            f"would move to another commune or by more than 50 m:\n{lines}"
+            + (f"\n... and {more} more" if more else "")
+            + "\nCheck them, then run again with --confirm-moves."
+        )
+    lines = "\n".join(result.rejected)
+    more = result.hidden_rejections()
+    return (
+        f"Import refused, nothing was changed ({result.rejected_count} bad rows):\n{lines}"
+        + (f"\n... and {more} more" if more else "")
+    )
+
+
+class _Progress:
+    """A progress bar on a terminal; elsewhere (logs, cron) one count line at the end."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.bar = None
+        self.done = 0
+
+    def __enter__(self):
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(unit=" rows", file=sys.stderr, leave=False)
+        return self
+
+    def __call__(self, done: int) -> None:
+        if self.bar is not None:
+            self.bar.update(done - self.done)
+        self.done = done
+
+    def __exit__(self, *exc_info) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        else:
+            self.stream.write(f"{self.done} rows read")

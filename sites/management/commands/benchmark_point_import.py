@@ -1,0 +1,93 @@
+"""Benchmark of the point import (not a test): N generated points, imported twice.
+
+Writes a temporary GeoJSON or CSV of N points scattered over Paris and its inner
+suburbs (every one in a commune, found by the spatial join), imports it into a
+throw-away dataset (all created), imports it again (all unchanged), prints rows
+per second and the peak resident memory, then deletes the dataset and its points.
+"""
+
+import json
+import os
+import random
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from sites.importers import open_rows
+from sites.models import AccessibilityPoint, Dataset
+from sites.services.accessibility import dataset_for, import_points
+
+BBOX = (2.25, 48.82, 2.42, 48.90)  # Paris intra-muros, within France's communes
+
+
+class Command(BaseCommand):
+    help = __doc__
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--rows", type=int, default=100_000)
+        parser.add_argument("--format", choices=["geojson", "csv"], default="geojson")
+        parser.add_argument("--seed", type=int, default=2026)
+
+    def handle(self, *args, **options) -> None:
+        with tempfile.TemporaryDirectory(prefix="terrain-bench-") as tmp:
+            path = Path(tmp) / f"bench.{options['format']}"
+            started = time.perf_counter()
+            _write(path, options["rows"], random.Random(options["seed"]))  # noqa: S311 - test data
+            self.stdout.write(
+                f"generated {options['rows']} points in {path.stat().st_size / 1e6:.1f} MB "
+                f"({time.perf_counter() - started:.1f} s)"
+            )
+            try:
+                for label in ("first import", "re-import"):
+                    self._timed(label, path)
+            finally:
+                with transaction.atomic():
+                    AccessibilityPoint.objects.filter(
+                        dataset__publisher="benchmark"
+                    ).delete()
+                    Dataset.objects.filter(publisher="benchmark").delete()
+
+    def _timed(self, label: str, path: Path) -> None:
+        started = time.perf_counter()
+        with open_rows(path, {"source_id": ["ref"], "address": ["rue"]}) as reading:
+            result = import_points(
+                reading.rows(), dataset=dataset_for(f"benchmark/run-{os.getpid()}")
+            )
+        seconds = time.perf_counter() - started
+        rows = (
+            result.created + result.updated + result.unchanged + result.rejected_count
+        )
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        self.stdout.write(
+            f"{label}: {result.summary()} in {seconds:.1f} s = {rows / seconds:,.0f} rows/s; "
+            f"peak RSS {peak_mb:.0f} MB"
+        )
+
+
+def _write(path: Path, count: int, rng: random.Random) -> None:
+    west, south, east, north = BBOX
+    with path.open("w", encoding="utf-8") as out:
+        if path.suffix == ".csv":
+            out.write("ref;lon;lat;rue\n")
+        else:
+            out.write('{"type": "FeatureCollection", "features": [\n')
+        for n in range(count):
+            lon, lat = rng.uniform(west, east), rng.uniform(south, north)
+            if path.suffix == ".csv":
+                out.write(f"B{n};{lon:.7f};{lat:.7f};{n} rue du Banc d'Essai\n")
+            else:
+                feature = {
+                    "type": "Feature",
+                    "properties": {"ref": f"B{n}", "rue": f"{n} rue du Banc d'Essai"},
+                    "geometry": {
+                        "type": "Point",
+                        "coordinates": [round(lon, 7), round(lat, 7)],
+                    },
+                }
+                out.write(("," if n else "") + json.dumps(feature) + "\n")
+        if path.suffix != ".csv":
+            out.write("]}\n")
