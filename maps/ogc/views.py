@@ -69,7 +69,7 @@ class OgcView(APIView):
 
     def wants_html(self) -> bool:
         requested = self.request.query_params.get("f")
-        if requested:
+        if requested is not None:  # `f=` too: the schema's enum has no empty value
             if requested not in ("html", "json"):
                 raise ValidationError({"f": _("Use f=json or f=html.")})
             return requested == "html"
@@ -159,18 +159,19 @@ ITEMS_PARAMS = [
         "datetime", str,
         description="sites: YYYY-MM-DD gives the sites as they were that day",
     ),
-    OpenApiParameter(
-        "<filter>", str,
-        description="the REST API's filters under its names, per collection "
-        "(see `filters` in /ogc/collections/{collection_id})",
-    ),
 ]  # fmt: skip
+# Not a parameter of its own (a "<filter>" parameter invited clients to send one).
+FILTERS_HELP = (
+    "Also the REST API's filters under its names, per collection "
+    "(see `filters` in /ogc/collections/{collection_id})."
+)
 
 
-def _doc(summary: str, params=(), ok=OpenApiTypes.OBJECT):
+def _doc(summary: str, params=(), ok=OpenApiTypes.OBJECT, description=None):
     return extend_schema(
         operation_id=f"ogc_{summary.lower().replace(' ', '_').replace(',', '')}",
         summary=summary,
+        description=description,
         tags=["ogc"],
         parameters=[F_PARAM, *params] if F_PARAM not in params else list(params),
         responses={200: ok, **ERRORS},
@@ -232,7 +233,7 @@ class CollectionView(OgcView):
 
 
 class ItemsView(OgcView):
-    @_doc("Features, one page", ITEMS_PARAMS)
+    @_doc("Features, one page", ITEMS_PARAMS, description=FILTERS_HELP)
     def get(self, request, collection_id: str):
         collection, rows = self.collection(collection_id)
         limit, offset = _paging(request.query_params)
