@@ -101,7 +101,12 @@ class SiteViewSet(viewsets.ModelViewSet):
         if day is None:
             return super().list(request, *args, **kwargs)
         past = past_states(self._placed_sites(request), day, request.query_params)
-        return Response(SiteFeatureSerializer(past, many=True).data)
+        features = SiteFeatureSerializer(past, many=True).data["features"]
+        # The paged list's shape (its schema), on one page.
+        return Response(
+            {"type": "FeatureCollection", "count": len(past), "next": None,
+             "previous": None, "features": features}
+        )  # fmt: skip
 
     def _placed_sites(self, request) -> "list[Site]":  # quoted: `list` is a method here
         """Visible sites narrowed by place (territory, bbox) and search, for a past
