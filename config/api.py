@@ -69,6 +69,8 @@ class FeatureInput:
 # OpenAPI schema (config/schema.py) and on the server alike.
 NUMBER = r"-?[0-9]+(\.[0-9]+)?"
 BBOX_PATTERN = rf"^{NUMBER},{NUMBER},{NUMBER},{NUMBER}$"
+# OGC API's bbox: four numbers, or six (heights, ignored).
+OGC_BBOX = re.compile(rf"^{NUMBER}(,{NUMBER}){{3}}(,{NUMBER},{NUMBER})?$")
 BBOX_HELP = (
     "min longitude,min latitude,max longitude,max latitude (four decimal numbers)"
 )

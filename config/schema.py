@@ -17,7 +17,7 @@ tests/test_api_schema.py checks these properties on the generated schema, and
 `make api-fuzz` runs schemathesis against it.
 """
 
-from config.api import BBOX_HELP, BBOX_PATTERN
+from config.api import BBOX_HELP, BBOX_PATTERN, OGC_BBOX
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 ERROR_SCHEMA = {
@@ -57,6 +57,7 @@ OGC_QUERY_SCHEMAS: dict[str, dict] = {
     "limit": {"type": "integer", "minimum": 1},
     "offset": {"type": "integer", "minimum": 0},
     "datetime": {"type": "string", "format": "date"},
+    "bbox": {"type": "string", "pattern": OGC_BBOX.pattern},
 }
 HTML = {"schema": {"type": "string"}}
 PLAIN = {"schema": {"type": "string"}}

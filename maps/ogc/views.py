@@ -27,6 +27,7 @@ from actors.api.authentication import (
     CharterBasicAuthentication,
     CharterTokenAuthentication,
 )
+from config.api import OGC_BBOX
 from maps.ogc import crs as crss
 from maps.ogc.collections import BY_ID, COLLECTIONS, Bbox, Collection, InvalidFilter
 from maps.ogc.crs import CRS84, Crs
@@ -366,7 +367,7 @@ def _iso(value):
 def _day(request) -> datetime.date | None:
     """An instant (a date, or a date-time whose day is taken); intervals are refused."""
     value = request.query_params.get("datetime")
-    if not value:
+    if value is None:  # `datetime=` is a 400, as its schema (a date) says
         return None
     try:
         if "/" in value:
@@ -398,12 +399,12 @@ def _bbox(request) -> Bbox | None:
     """The bbox numbers in x/y order and the SRID of `bbox-crs` (CRS84 by default)."""
     value = request.query_params.get("bbox")
     bbox_crs = crss.parse(request.query_params.get("bbox-crs"), "bbox-crs")
-    if not value:
+    if value is None:
         return None
-    try:
-        numbers = [float(part) for part in value.split(",")]
-    except ValueError:
-        numbers = []
+    # Decimal numbers only (not 1e400, inf, nan), as the schema's pattern says.
+    numbers = (
+        [float(part) for part in value.split(",")] if OGC_BBOX.match(value) else []
+    )
     if len(numbers) not in (4, 6):
         raise ValidationError(
             {"bbox": _("bbox is minx,miny,maxx,maxy, in the CRS of bbox-crs.")}
