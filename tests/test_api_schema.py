@@ -80,6 +80,9 @@ def test_bad_bodies_are_4xx_never_500(api, site):
     # Not read (JSON only, as documented): 415, or 400 once a middleware read the form.
     assert multipart.status_code in (400, 415), multipart.content
     assert not Site.objects.exclude(pk=site.pk).exists()
+    # No boundary: Django's own 400 page (HTML) when a middleware read the form.
+    broken = api.generic("POST", "/api/v1/sites/", b"x", "multipart/form-data")
+    assert broken.status_code == 415 and broken["Content-Type"] == "application/json"
     shapes = [
         {"type": "Feature", "properties": "x"},
         {"type": "Feature", "geometry": 3},
