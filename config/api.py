@@ -163,7 +163,11 @@ class StrictPageNumbers:
         parameters = super().get_schema_operation_parameters(view)  # type: ignore[misc]
         for parameter in parameters:
             if parameter["name"] == self.page_query_param:
-                parameter["schema"] = {"type": "integer", "minimum": 1}
+                parameter["schema"] = {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 2**31 - 1,
+                }
             elif parameter["name"] == self.page_size_query_param:
                 parameter["schema"] = {
                     "type": "integer",

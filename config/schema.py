@@ -69,6 +69,7 @@ def postprocess(result, generator, request, public):
     for schema in schemas.values():
         _require_features(schema)
     _bodies(schemas)
+    _outlines(schemas)
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             if path.startswith("/ogc/"):
@@ -100,13 +101,31 @@ def _bodies(schemas: dict) -> None:
         ]
 
 
+def _outlines(schemas: dict) -> None:
+    """Territory outlines are simplified for the zoom (a MultiPolygon may become a
+    Polygon, a ring fewer points) and France has none; the root has no parent."""
+    territory = schemas.get("Territory")
+    if territory is None:
+        return
+    territory["properties"]["geometry"] = {
+        "type": "object",
+        "nullable": True,
+        "description": "GeoJSON Polygon or MultiPolygon, simplified for `zoom`",
+    }
+    if "bbox" in territory["properties"]:
+        territory["properties"]["bbox"]["nullable"] = True
+    fields = territory["properties"]["properties"]["properties"]
+    fields["parent_code"]["nullable"] = True
+
+
 def _api(path: str, method: str, operation: dict) -> None:
     responses = operation["responses"]
     codes = ["400", "401", "403", "404"]
     if (path, method) in STALE_OR_NEARBY:
         codes.append("409")
     for code in codes:
-        responses[code] = _error(code)
+        # A path matching no route (`/sites/0.5/`) is Django's own HTML 404 page.
+        responses[code] = _error(code, *(["text/html"] if code == "404" else []))
     for parameter in operation.get("parameters", []):
         if parameter["in"] != "query":
             continue

@@ -239,7 +239,9 @@ class ItemsView(OgcView):
         collection, rows = self.collection(collection_id)
         limit, offset = _paging(request.query_params)
         crs = self.output_crs()
-        day = _day(request) if collection.as_of else None
+        day = _day(request)  # checked everywhere, used where there are past states
+        if not collection.as_of:
+            day = None
         if day is not None:
             return self.with_crs(
                 self.past(collection, rows, day, limit, offset, crs), crs
