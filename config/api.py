@@ -56,7 +56,8 @@ class FeatureInput:
             )
         if data.get("type") == "Feature":
             errors = {}
-            if "properties" in data and not isinstance(data["properties"], dict | None):
+            # null too: rest_framework_gis assigns into it (a TypeError, a 500).
+            if "properties" in data and not isinstance(data["properties"], dict):
                 errors["properties"] = [_("Must be an object.")]
             if "geometry" in data and not isinstance(data["geometry"], dict | None):
                 errors["geometry"] = [_("Must be a GeoJSON geometry object or null.")]

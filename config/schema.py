@@ -92,6 +92,9 @@ def _bodies(schemas: dict) -> None:
     for name in ("InterventionRequest", "PatchedInterventionRequest"):
         if name in schemas:
             schemas[name]["properties"]["themes"]["minItems"] = 1
+    if "Intervention" in schemas:  # `funding` only for those who may see it
+        required = schemas["Intervention"].get("required", [])
+        schemas["Intervention"]["required"] = [f for f in required if f != "funding"]
     if "PatchedInterventionRequest" in schemas:
         schemas["PatchedInterventionRequest"]["required"] = ["version"]
     if "PatchedSiteRequest" in schemas:
