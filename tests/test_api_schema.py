@@ -14,6 +14,7 @@ from sites.services import site as services
 from tests.factories import point_in, user_with
 
 pytestmark = pytest.mark.django_db
+POINT = {"type": "Point", "coordinates": [2.24, 48.83]}
 
 
 @pytest.fixture
@@ -86,11 +87,14 @@ def test_bad_bodies_are_4xx_never_500(api, site):
     shapes = [
         {"type": "Feature", "properties": "x"},
         {"type": "Feature", "geometry": 3},
+        # properties null: a TypeError in rest_framework_gis, found by schemathesis
+        {"type": "Feature", "geometry": POINT, "properties": None},
         [],
     ]
-    for body in shapes:
-        response = api.post("/api/v1/sites/", body, format="json")
-        assert response.status_code == 400, (body, response.content)
+    for url in ("/api/v1/sites/", "/api/v1/accessibility-points/"):
+        for body in shapes:
+            response = api.post(url, body, format="json")
+            assert response.status_code == 400, (url, body, response.content)
     stale = api.patch(f"/api/v1/sites/{site.pk}/", {"type": "Feature", "properties": {}},
                       format="json")  # fmt: skip
     assert stale.status_code == 400 and "version" in stale.json()
