@@ -126,6 +126,12 @@ def _api(path: str, method: str, operation: dict) -> None:
     codes = ["400", "401", "403", "404"]
     if (path, method) in STALE_OR_NEARBY:
         codes.append("409")
+    if path == "/api/v1/auth/token":
+        # django-axes' lockout, the same page as the login form's.
+        responses["429"] = {
+            "description": "Account locked: too many failed sign-ins; retry later",
+            "content": {"text/html": HTML, "text/plain": PLAIN, "application/json": {}},
+        }
     for code in codes:
         # A path matching no route (`/sites/0.5/`) is Django's own HTML 404 page.
         responses[code] = _error(code, *(["text/html"] if code == "404" else []))
