@@ -55,7 +55,7 @@ QUERY_SCHEMAS: dict[str, dict] = {
 }
 OGC_QUERY_SCHEMAS: dict[str, dict] = {
     "limit": {"type": "integer", "minimum": 1},
-    "offset": {"type": "integer", "minimum": 0},
+    "offset": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
     "datetime": {"type": "string", "format": "date"},
     "bbox": {"type": "string", "pattern": OGC_BBOX.pattern},
 }

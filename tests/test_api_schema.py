@@ -234,3 +234,16 @@ def _nullable(node):
     if isinstance(node, list):
         return [_nullable(v) for v in node]
     return node
+
+
+def test_ogc_offset_beyond_bigint_is_a_400_naming_it(api):
+    url = "/ogc/collections/accessibility-points/items?offset=752803875508351602668345139134464"
+    response = api.get(url)
+    assert response.status_code == 400 and "limit" in response.json()
+
+
+def test_a_stale_edit_names_reverse_relations_without_a_500():
+    from interventions.services import StaleEdit
+
+    stale = StaleEdit(5, ["reports", "title"])  # schemathesis: PATCH {"version": 1}
+    assert "reports" in str(stale)

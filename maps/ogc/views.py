@@ -385,13 +385,16 @@ def _day(request) -> datetime.date | None:
         ) from exc
 
 
+MAX_OFFSET = 2**31 - 1
+
+
 def _paging(params) -> tuple[int, int]:
     try:
         limit = int(params.get("limit", DEFAULT_LIMIT))
         offset = int(params.get("offset", 0))
     except ValueError as exc:
         raise ValidationError({"limit": _("limit and offset are integers.")}) from exc
-    if limit < 1 or offset < 0:
+    if limit < 1 or not 0 <= offset <= MAX_OFFSET:  # beyond: "bigint out of range"
         raise ValidationError({"limit": _("limit is at least 1, offset at least 0.")})
     # Beyond the maximum, the page holds the maximum; numberReturned and `next` say so.
     return min(limit, MAX_LIMIT), offset
