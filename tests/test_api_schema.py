@@ -62,6 +62,7 @@ def schema(django_db_blocker):
         ("/api/v1/sites/?in_bbox=0", "in_bbox"),
         ("/api/v1/sites/?territory=", "territory"),
         ("/api/v1/sites/export/?updated_since=", "updated_since"),
+        ("/api/v1/sites/?updated_since=0865-06-23T17:10:45%2B17:18", "updated_since"),
         ("/api/v1/sites/export/?as_of=", "as_of"),
         ("/api/v1/sites/export/?format_type=", "format_type"),
         ("/api/v1/accessibility-points/?in_bbox=inf,0,1,1", "in_bbox"),
