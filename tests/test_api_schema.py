@@ -120,6 +120,12 @@ def test_request_bodies_are_json_except_the_token_form(schema):
             assert media <= {"application/json"}, (path, method, media)
 
 
+def test_no_request_body_where_none_is_read(schema):
+    for action in ("verify", "remove"):
+        post = schema["paths"][f"/api/v1/accessibility-points/{{id}}/{action}/"]["post"]
+        assert "requestBody" not in post
+
+
 def test_lists_declare_their_real_shape(schema):
     paths = schema["paths"]
     for path in ("/api/v1/sites/", "/api/v1/accessibility-points/",

@@ -145,10 +145,12 @@ class AccessibilityPointViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelV
             data, acting_user=self.request.user, request=self.request
         )
 
+    @extend_schema(request=None)  # no body is read
     @action(detail=True, methods=["post"], permission_classes=VERIFIERS)
     def verify(self, request, pk=None):
         return self._set_status(PointStatus.VERIFIED)
 
+    @extend_schema(request=None)
     @action(detail=True, methods=["post"], permission_classes=VERIFIERS)
     def remove(self, request, pk=None):
         return self._set_status(PointStatus.REMOVED)
