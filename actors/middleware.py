@@ -1,3 +1,4 @@
+import contextlib
 import json
 import time
 from functools import partial
@@ -5,6 +6,7 @@ from functools import partial
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -86,6 +88,9 @@ class NamesConfirmationMiddleware:
         return self.get_response(request)
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 def confirms_names(request) -> bool:
     values = [request.GET.get(CONFIRM_FIELD)]
     if request.content_type == "application/json":
@@ -99,8 +104,10 @@ def confirms_names(request) -> bool:
                 body.get(CONFIRM_FIELD),
                 properties.get(CONFIRM_FIELD) if isinstance(properties, dict) else None,
             ]
-    else:
-        values.append(request.POST.get(CONFIRM_FIELD))
+    elif request.content_type in FORM_TYPES:
+        # A malformed body: the view refuses it (400, or 415 on the API), not a 500.
+        with contextlib.suppress(MultiPartParserError):
+            values.append(request.POST.get(CONFIRM_FIELD))
     return any(str(v).lower() in ("1", "true", "on", "yes") for v in values)
 
 

@@ -5,12 +5,22 @@ admin show the same messages); views let them through instead of each catching t
 Every error body has one shape: `{"detail": ...}` or `{"<field>": [messages]}`.
 """
 
+import datetime
+import re
+
+from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from rest_framework import exceptions
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import exception_handler
+from rest_framework_gis.filters import InBBoxFilter
+from rest_framework_gis.pagination import GeoJsonPagination
 
+import config.schema_extensions  # noqa: F401  (registers them)
 from lib.free_text import CONFIRM_FIELD, flagged_words
 
 
@@ -49,10 +59,172 @@ class FeatureInput:
             )
         if data.get("type") == "Feature":
             errors = {}
-            if "properties" in data and not isinstance(data["properties"], dict | None):
+            # null too: rest_framework_gis assigns into it (a TypeError, a 500).
+            if "properties" in data and not isinstance(data["properties"], dict):
                 errors["properties"] = [_("Must be an object.")]
             if "geometry" in data and not isinstance(data["geometry"], dict | None):
                 errors["geometry"] = [_("Must be a GeoJSON geometry object or null.")]
             if errors:
                 raise exceptions.ValidationError(errors)
         return super().to_internal_value(data)  # type: ignore[misc]  # a mixin
+
+
+# Four decimal numbers (no exponent, no inf/nan): the one `in_bbox` syntax, in the
+# OpenAPI schema (config/schema.py) and on the server alike.
+NUMBER = r"-?[0-9]+(\.[0-9]+)?"
+BBOX_PATTERN = rf"^{NUMBER},{NUMBER},{NUMBER},{NUMBER}$"
+# OGC API's bbox: four numbers, or six (heights, ignored).
+OGC_BBOX = re.compile(rf"^{NUMBER}(,{NUMBER}){{3}}(,{NUMBER},{NUMBER})?$")
+BBOX_HELP = (
+    "min longitude,min latitude,max longitude,max latitude (four decimal numbers)"
+)
+
+
+def check_bbox(value: str) -> None:
+    if not re.fullmatch(BBOX_PATTERN, value):
+        raise exceptions.ValidationError(
+            {
+                "in_bbox": [
+                    _(
+                        "Four numbers: min longitude,min latitude,max longitude,"
+                        "max latitude."
+                    )
+                ]
+            }
+        )
+
+
+class StrictInBBoxFilter(InBBoxFilter):
+    """rest_framework_gis's `in_bbox`, refusing what the schema refuses (1e400, inf)."""
+
+    def get_filter_bbox(self, request):
+        value = request.query_params.get(self.bbox_param)
+        if value is not None:
+            check_bbox(value)
+        return super().get_filter_bbox(request)
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter ignores `status=`; the API says it is empty (400), as the schema
+    does, instead of quietly answering everything."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None:
+            empty = {
+                name: [_("Empty value: give one or leave the parameter out.")]
+                for name in filterset_class.base_filters
+                if "" in request.query_params.getlist(name)
+            }
+            if empty:
+                raise exceptions.ValidationError(empty)
+            if "in_bbox" in filterset_class.base_filters:
+                check_bbox(request.query_params.get("in_bbox", "0,0,0,0"))
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        _check_offsets(filterset.form.cleaned_data)
+        return filterset.qs
+
+
+def _check_offsets(cleaned: dict) -> None:
+    """PostgreSQL holds UTC offsets below 16 h: `+17:18` was a DataError (a 500)."""
+    for name, value in cleaned.items():
+        offset = value.utcoffset() if isinstance(value, datetime.datetime) else None
+        if offset is not None and abs(offset) >= datetime.timedelta(hours=16):
+            message = forms.DateTimeField.default_error_messages["invalid"]
+            raise exceptions.ValidationError({name: [message]})
+
+
+def _whole_number(request, name: str, low: int, high: int | None) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    if not re.fullmatch(r"[0-9]{1,10}", raw) or not (
+        low <= int(raw) <= (high if high is not None else 2**31 - 1)
+    ):
+        raise exceptions.ValidationError(
+            {
+                name: [
+                    _("A whole number from %(low)s to %(high)s.")
+                    % {"low": low, "high": high or 2**31 - 1}
+                ]
+            }
+        )
+    return int(raw)
+
+
+class StrictPageNumbers:
+    """Page-number pagination that refuses a bad `page` or `page_size` (400 naming
+    it) instead of quietly using the default; the schema gives their bounds."""
+
+    page_size: int
+    page_size_query_param: str | None = None
+    max_page_size: int | None = None
+    page_query_param = "page"
+
+    def get_page_size(self, request):
+        if self.page_size_query_param:
+            size = _whole_number(
+                request, self.page_size_query_param, 1, self.max_page_size
+            )
+            if size is not None:
+                return size
+        return self.page_size
+
+    def paginate_queryset(self, queryset, request, view=None):
+        _whole_number(request, self.page_query_param, 1, None)
+        return super().paginate_queryset(queryset, request, view)  # type: ignore[misc]
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)  # type: ignore[misc]
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"] = {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 2**31 - 1,
+                }
+            elif parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_page_size or 2**31 - 1,
+                }
+        return parameters
+
+
+class PageNumbers(StrictPageNumbers, PageNumberPagination):
+    page_size = 100
+    page_size_query_param = "page_size"
+
+
+class GeoPageNumbers(StrictPageNumbers, GeoJsonPagination):
+    """A GeoJSON FeatureCollection with count, next and previous."""
+
+    page_size = 100
+    page_size_query_param = "page_size"
+
+    def get_paginated_response_schema(self, schema):
+        # rest_framework_gis's keeps `results` required and nests the whole
+        # collection under `features`: here the collection's own schema, plus paging.
+        return {
+            "allOf": [
+                schema,
+                {
+                    "type": "object",
+                    "required": ["type", "features", "count"],
+                    "properties": {
+                        "count": {"type": "integer", "minimum": 0},
+                        "next": {"type": "string", "format": "uri", "nullable": True},
+                        "previous": {
+                            "type": "string",
+                            "format": "uri",
+                            "nullable": True,
+                        },
+                    },
+                },
+            ]
+        }

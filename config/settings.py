@@ -262,6 +262,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # The API reads JSON; only the token endpoint also reads forms (its own parsers).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "config.api.api_exception_handler",
 }
@@ -269,6 +271,12 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Terrain Commun API",
     "DESCRIPTION": "Sites, interventions, accessibility points and territories, scoped by territory.",
     "VERSION": "1",
+    # Request bodies get their own components (minLength 1 where blank is refused).
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.postprocess",
+    ],
 }
 
 # Maps. Base maps, in the order offered; the first is shown by default. Each is a

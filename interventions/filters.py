@@ -1,12 +1,22 @@
 """The one set of intervention filters: the list page, the API and the exports."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from interventions.models import Intervention, InterventionStatus, Theme
 from territory.managers import ancestor_paths
 from territory.models import Territory
+
+# Whole numbers in the range the database and `datetime` hold: a float or a huge
+# number is a 400 naming the parameter (it was an OverflowError, a 500).
+ID_RANGE = {"min_value": 1, "max_value": 2**31 - 1}
+YEAR_RANGE = {"min_value": 1900, "max_value": 2100}
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
 
 
 class InterventionFilter(django_filters.FilterSet):
@@ -16,14 +26,16 @@ class InterventionFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         label=_("status"), choices=InterventionStatus.choices
     )
-    operator = django_filters.NumberFilter(
-        label=_("organization (lead, partner or pilot)"), method="filter_operator"
+    operator = IntegerFilter(
+        label=_("organization (lead, partner or pilot)"),
+        method="filter_operator",
+        **ID_RANGE,
     )
     territory = django_filters.CharFilter(
         label=_("territory (INSEE code)"), method="filter_territory"
     )
-    site = django_filters.NumberFilter(label=_("site"), field_name="sites")
-    year = django_filters.NumberFilter(label=_("year"), method="filter_year")
+    site = IntegerFilter(label=_("site"), field_name="sites", **ID_RANGE)
+    year = IntegerFilter(label=_("year"), method="filter_year", **YEAR_RANGE)
 
     class Meta:
         model = Intervention

@@ -61,7 +61,9 @@ class StaleEdit(Exception):
 
 
 def _label(name: str) -> str:
-    return str(Intervention._meta.get_field(name).verbose_name)
+    field = Intervention._meta.get_field(name)
+    # A reverse relation (reports, funding) has no verbose_name: a 500 on a stale PATCH.
+    return str(getattr(field, "verbose_name", None) or name)
 
 
 def _split(data: dict) -> tuple[dict, dict]:

@@ -3,6 +3,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.authtoken.models import Token
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,6 +20,7 @@ class TokenView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     @extend_schema(request=TokenRequestSerializer, responses=TokenSerializer)
     def post(self, request: Request) -> Response:

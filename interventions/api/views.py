@@ -6,17 +6,16 @@ them into responses. A stale edit answers 409 with what changed.
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from actors.api.permissions import Can
 from actors.capabilities import CHANGE_INTERVENTION, SEE_FUNDING, can
+from config.api import PageNumbers, StrictFilterBackend
 from interventions import services
 from interventions.api.serializers import (
     FundingSerializer,
@@ -28,10 +27,13 @@ from interventions.models import Intervention
 from sites.models import Site
 
 
-class InterventionPagination(PageNumberPagination):
-    page_size = 100
-    page_size_query_param = "page_size"
+class InterventionPagination(PageNumbers):
     max_page_size = 500
+
+
+# An intervention's reports and funding lines: all of them, neither paged nor filtered
+# by the list's parameters.
+WHOLE_LIST: dict = {"pagination_class": None, "filter_backends": []}
 
 
 class InterventionViewSet(viewsets.ModelViewSet):
@@ -40,7 +42,7 @@ class InterventionViewSet(viewsets.ModelViewSet):
     serializer_class = InterventionSerializer
     permission_classes = [IsAuthenticated]
     pagination_class = InterventionPagination
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [StrictFilterBackend]
     filterset_class = InterventionFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -97,8 +99,11 @@ class InterventionViewSet(viewsets.ModelViewSet):
     def _shown(self, intervention: Intervention) -> dict:
         return self.get_serializer(self.get_queryset().get(pk=intervention.pk)).data
 
-    @extend_schema(request=ReportSerializer, responses=ReportSerializer(many=True))
-    @action(detail=True, methods=["get", "post"], serializer_class=ReportSerializer)
+    @extend_schema(methods=["GET"], responses=ReportSerializer(many=True))
+    @extend_schema(methods=["POST"], request=ReportSerializer,
+                   responses={201: ReportSerializer})  # fmt: skip
+    @action(detail=True, methods=["get", "post"], serializer_class=ReportSerializer,
+            **WHOLE_LIST)  # fmt: skip
     def reports(self, request, pk=None):
         """Indicator reports, newest first; POST adds one (lead operator, local admins)."""
         intervention = self.get_object()
@@ -112,8 +117,11 @@ class InterventionViewSet(viewsets.ModelViewSet):
             )
         return Response(ReportSerializer(intervention.reports.all(), many=True).data)
 
-    @extend_schema(request=FundingSerializer, responses=FundingSerializer(many=True))
-    @action(detail=True, methods=["get", "post"], serializer_class=FundingSerializer)
+    @extend_schema(methods=["GET"], responses=FundingSerializer(many=True))
+    @extend_schema(methods=["POST"], request=FundingSerializer,
+                   responses={201: FundingSerializer})  # fmt: skip
+    @action(detail=True, methods=["get", "post"], serializer_class=FundingSerializer,
+            **WHOLE_LIST)  # fmt: skip
     def funding(self, request, pk=None):
         """Yearly funding lines; POST creates or updates the line of a year and source."""
         intervention = self.get_object()

@@ -36,7 +36,7 @@ URIS = [crs.uri for crs in CRSS]
 def parse(value: str | None, parameter: str) -> Crs:
     """The CRS a parameter names (its URI, or `EPSG:2154` / `[EPSG:2154]` /
     `OGC:CRS84` for short); anything else is a 400 naming the parameter."""
-    if not value:
+    if value is None:  # `crs=` is a 400: the schema's enum has no empty value
         return STORAGE
     text = value.strip().strip("[]")
     authority, _sep, code = text.partition(":")

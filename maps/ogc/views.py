@@ -27,6 +27,7 @@ from actors.api.authentication import (
     CharterBasicAuthentication,
     CharterTokenAuthentication,
 )
+from config.api import OGC_BBOX
 from maps.ogc import crs as crss
 from maps.ogc.collections import BY_ID, COLLECTIONS, Bbox, Collection, InvalidFilter
 from maps.ogc.crs import CRS84, Crs
@@ -69,7 +70,7 @@ class OgcView(APIView):
 
     def wants_html(self) -> bool:
         requested = self.request.query_params.get("f")
-        if requested:
+        if requested is not None:  # `f=` too: the schema's enum has no empty value
             if requested not in ("html", "json"):
                 raise ValidationError({"f": _("Use f=json or f=html.")})
             return requested == "html"
@@ -159,18 +160,19 @@ ITEMS_PARAMS = [
         "datetime", str,
         description="sites: YYYY-MM-DD gives the sites as they were that day",
     ),
-    OpenApiParameter(
-        "<filter>", str,
-        description="the REST API's filters under its names, per collection "
-        "(see `filters` in /ogc/collections/{collection_id})",
-    ),
 ]  # fmt: skip
+# Not a parameter of its own (a "<filter>" parameter invited clients to send one).
+FILTERS_HELP = (
+    "Also the REST API's filters under its names, per collection "
+    "(see `filters` in /ogc/collections/{collection_id})."
+)
 
 
-def _doc(summary: str, params=(), ok=OpenApiTypes.OBJECT):
+def _doc(summary: str, params=(), ok=OpenApiTypes.OBJECT, description=None):
     return extend_schema(
         operation_id=f"ogc_{summary.lower().replace(' ', '_').replace(',', '')}",
         summary=summary,
+        description=description,
         tags=["ogc"],
         parameters=[F_PARAM, *params] if F_PARAM not in params else list(params),
         responses={200: ok, **ERRORS},
@@ -232,12 +234,14 @@ class CollectionView(OgcView):
 
 
 class ItemsView(OgcView):
-    @_doc("Features, one page", ITEMS_PARAMS)
+    @_doc("Features, one page", ITEMS_PARAMS, description=FILTERS_HELP)
     def get(self, request, collection_id: str):
         collection, rows = self.collection(collection_id)
         limit, offset = _paging(request.query_params)
         crs = self.output_crs()
-        day = _day(request) if collection.as_of else None
+        day = _day(request)  # checked everywhere, used where there are past states
+        if not collection.as_of:
+            day = None
         if day is not None:
             return self.with_crs(
                 self.past(collection, rows, day, limit, offset, crs), crs
@@ -365,7 +369,7 @@ def _iso(value):
 def _day(request) -> datetime.date | None:
     """An instant (a date, or a date-time whose day is taken); intervals are refused."""
     value = request.query_params.get("datetime")
-    if not value:
+    if value is None:  # `datetime=` is a 400, as its schema (a date) says
         return None
     try:
         if "/" in value:
@@ -381,13 +385,16 @@ def _day(request) -> datetime.date | None:
         ) from exc
 
 
+MAX_OFFSET = 2**31 - 1
+
+
 def _paging(params) -> tuple[int, int]:
     try:
         limit = int(params.get("limit", DEFAULT_LIMIT))
         offset = int(params.get("offset", 0))
     except ValueError as exc:
         raise ValidationError({"limit": _("limit and offset are integers.")}) from exc
-    if limit < 1 or offset < 0:
+    if limit < 1 or not 0 <= offset <= MAX_OFFSET:  # beyond: "bigint out of range"
         raise ValidationError({"limit": _("limit is at least 1, offset at least 0.")})
     # Beyond the maximum, the page holds the maximum; numberReturned and `next` say so.
     return min(limit, MAX_LIMIT), offset
@@ -397,12 +404,12 @@ def _bbox(request) -> Bbox | None:
     """The bbox numbers in x/y order and the SRID of `bbox-crs` (CRS84 by default)."""
     value = request.query_params.get("bbox")
     bbox_crs = crss.parse(request.query_params.get("bbox-crs"), "bbox-crs")
-    if not value:
+    if value is None:
         return None
-    try:
-        numbers = [float(part) for part in value.split(",")]
-    except ValueError:
-        numbers = []
+    # Decimal numbers only (not 1e400, inf, nan), as the schema's pattern says.
+    numbers = (
+        [float(part) for part in value.split(",")] if OGC_BBOX.match(value) else []
+    )
     if len(numbers) not in (4, 6):
         raise ValidationError(
             {"bbox": _("bbox is minx,miny,maxx,maxy, in the CRS of bbox-crs.")}

@@ -14,14 +14,17 @@ from rest_framework.permissions import (
 )
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_gis.filters import InBBoxFilter
-from rest_framework_gis.pagination import GeoJsonPagination
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from actors.api.permissions import Can
 from actors.audit import record
 from actors.capabilities import VERIFY_POINT
-from config.api import FeatureInput
+from config.api import (
+    FeatureInput,
+    GeoPageNumbers,
+    StrictFilterBackend,
+    StrictInBBoxFilter,
+)
 from sites.export import (
     CONTENT_TYPES,
     POINT_FIELDS,
@@ -58,9 +61,8 @@ class AccessibilityPointFilter(filters.FilterSet):
         fields = ("commune", "status", "source", "kind")
 
 
-class PointPagination(GeoJsonPagination):
+class PointPagination(GeoPageNumbers):
     page_size = 200
-    page_size_query_param = "page_size"
     max_page_size = 2000
 
 
@@ -73,7 +75,7 @@ class AccessibilityPointViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelV
     serializer_class = AccessibilityPointSerializer
     permission_classes = [IsAuthenticatedOrReadOnly]
     pagination_class = PointPagination
-    filter_backends = [filters.DjangoFilterBackend, InBBoxFilter]
+    filter_backends = [StrictFilterBackend, StrictInBBoxFilter]
     filterset_class = AccessibilityPointFilter
     bbox_filter_field = "point"
 
@@ -101,7 +103,7 @@ class AccessibilityPointViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelV
     def export(self, request):
         """The readable points with the list's filters; CSV and GeoJSON stream, a
         GeoPackage holds at most EXPORT_SYNC_LIMIT points and says so; audited."""
-        kind = request.query_params.get("format_type") or "csv"
+        kind = request.query_params.get("format_type", "csv")
         if kind not in ("csv", "geojson", "gpkg"):
             raise serializers.ValidationError(
                 {"format_type": _("Use csv, geojson or gpkg.")}
@@ -143,10 +145,12 @@ class AccessibilityPointViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelV
             data, acting_user=self.request.user, request=self.request
         )
 
+    @extend_schema(request=None)  # no body is read
     @action(detail=True, methods=["post"], permission_classes=VERIFIERS)
     def verify(self, request, pk=None):
         return self._set_status(PointStatus.VERIFIED)
 
+    @extend_schema(request=None)
     @action(detail=True, methods=["post"], permission_classes=VERIFIERS)
     def remove(self, request, pk=None):
         return self._set_status(PointStatus.REMOVED)
@@ -211,7 +215,7 @@ class RestrictedZoneViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [AllowAny]
     serializer_class = RestrictedZoneSerializer
     pagination_class = PointPagination
-    filter_backends = [InBBoxFilter]
+    filter_backends = [StrictInBBoxFilter]
     bbox_filter_field = "geom"
     bbox_filter_include_overlapping = True
 

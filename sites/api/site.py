@@ -5,7 +5,6 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
@@ -14,11 +13,11 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework_gis.pagination import GeoJsonPagination
 
 from actors.api.permissions import Can
 from actors.audit import record
 from actors.capabilities import CHANGE_SITE, SEE_PROCEDURES, can
+from config.api import GeoPageNumbers, StrictFilterBackend
 from sites.api.filters import PLACE_FILTERS, SiteFilter
 from sites.api.serializers import (
     SiteFeatureSerializer,
@@ -46,9 +45,7 @@ EXPORT_FORMATS_HELP = (
 )
 
 
-class SitePagination(GeoJsonPagination):
-    page_size = 100
-    page_size_query_param = "page_size"
+class SitePagination(GeoPageNumbers):
     max_page_size = 1000
 
 
@@ -57,7 +54,7 @@ class SiteViewSet(viewsets.ModelViewSet):
 
     permission_classes = [IsAuthenticated]
     pagination_class = SitePagination
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [StrictFilterBackend]
     filterset_class = SiteFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -104,7 +101,12 @@ class SiteViewSet(viewsets.ModelViewSet):
         if day is None:
             return super().list(request, *args, **kwargs)
         past = past_states(self._placed_sites(request), day, request.query_params)
-        return Response(SiteFeatureSerializer(past, many=True).data)
+        features = SiteFeatureSerializer(past, many=True).data["features"]
+        # The paged list's shape (its schema), on one page.
+        return Response(
+            {"type": "FeatureCollection", "count": len(past), "next": None,
+             "previous": None, "features": features}
+        )  # fmt: skip
 
     def _placed_sites(self, request) -> "list[Site]":  # quoted: `list` is a method here
         """Visible sites narrowed by place (territory, bbox) and search, for a past
@@ -196,7 +198,7 @@ class SiteViewSet(viewsets.ModelViewSet):
         `as_of`, more than AS_OF_LIMIT sites in the place asked is a 400 naming
         `as_of` (narrow by territory, bbox or q).
         """
-        kind = request.query_params.get("format_type") or "csv"
+        kind = request.query_params.get("format_type", "csv")
         if kind not in FORMATS:
             raise ValidationError({"format_type": _("Use csv, xlsx, geojson or gpkg.")})
         day = _as_of_param(request)
@@ -310,7 +312,7 @@ def _queued(request, kind: str, matched: int):
 
 def _as_of_param(request) -> datetime.date | None:
     value = request.query_params.get("as_of")
-    if not value:
+    if value is None:  # `as_of=` is a 400, as its schema (a date) says
         return None
     try:
         return datetime.date.fromisoformat(value)

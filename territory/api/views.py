@@ -6,7 +6,6 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
@@ -15,9 +14,8 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework_gis.filters import InBBoxFilter
-from rest_framework_gis.pagination import GeoJsonPagination
 
+from config.api import GeoPageNumbers, StrictFilterBackend, StrictInBBoxFilter
 from territory.api.filters import TerritoryFilter
 from territory.api.serializers import TerritorySerializer, TerritorySummarySerializer
 from territory.managers import outline_precision
@@ -40,8 +38,7 @@ reference_cache = [
 ]
 
 
-class TerritoryPagination(GeoJsonPagination):
-    page_size = 100
+class TerritoryPagination(GeoPageNumbers):
     max_page_size = 500
 
 
@@ -65,7 +62,7 @@ class TerritoryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = TerritorySerializer
     pagination_class = TerritoryPagination
     filterset_class = TerritoryFilter
-    filter_backends = [DjangoFilterBackend, InBBoxFilter]
+    filter_backends = [StrictFilterBackend, StrictInBBoxFilter]
     bbox_filter_field = "geom"
     bbox_filter_include_overlapping = True
 
@@ -106,7 +103,7 @@ class TerritoryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         ],
         responses=TerritorySummarySerializer(many=True),
     )
-    @action(detail=False, url_path="at")
+    @action(detail=False, url_path="at", pagination_class=None, filter_backends=[])
     def at(self, request: Request) -> Response:
         """The commune at a WGS84 point, then its ancestors up to the nation."""
         point = _point_from(request.query_params)
