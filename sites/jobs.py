@@ -8,6 +8,7 @@ that user only.
 """
 
 import datetime
+from collections.abc import Callable
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -94,11 +95,18 @@ def _sites(export: SiteExport) -> "QuerySet | list[Site]":
     return past_states(list(placed), datetime.date.fromisoformat(day), params)
 
 
-def _content(export: SiteExport) -> bytes:
-    if export.dataset == ExportDataset.INTERVENTIONS:
-        from interventions.export import job_content  # the interventions app's rows
+# Builders of the other datasets' files, registered by the apps above this one (the
+# interventions app registers its own in its AppConfig.ready): sites never imports them.
+CONTENT_BUILDERS: dict[str, Callable] = {}
 
-        return job_content(export, _counting)
+
+def register_content_builder(dataset: str, builder: Callable) -> None:
+    CONTENT_BUILDERS[dataset] = builder
+
+
+def _content(export: SiteExport) -> bytes:
+    if export.dataset != ExportDataset.SITES:
+        return CONTENT_BUILDERS[export.dataset](export, _counting)
     user, sites = export.user, _sites(export)
     total = len(sites) if isinstance(sites, list) else sites.count()
     SiteExport.objects.filter(pk=export.pk).update(rows_total=total)

@@ -77,6 +77,7 @@ WALK = {
     "sites/<int:pk>/notes/": WRITERS,
     "sites/<int:pk>/close/": ("local_admin",),
     "sites/<int:pk>/procedures/": ("local_admin",),
+    "sites/exports/": LOGGED_IN,
     "sites/exports/<int:pk>/": ("contributor",),
     "reports/": ("local_admin",),
     "reports/<int:pk>/": ("local_admin",),

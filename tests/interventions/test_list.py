@@ -77,7 +77,8 @@ def test_the_export_takes_the_lists_search(admin_client, world):
     link = re.search(r'href="(/interventions/export/\?[^"]*format_type=csv)"',
                      unescape(listing.content.decode())).group(1)  # fmt: skip
     assert "q=scolarisation" in link and "sort=" not in link
-    exported = admin_client.get(link).content.decode("utf-8-sig")
+    response = admin_client.get(link)
+    exported = b"".join(response.streaming_content).decode("utf-8-sig")
     assert "Scolarisation" in exported and "Médiation santé" not in exported
 
 
