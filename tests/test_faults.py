@@ -26,12 +26,11 @@ from django.db import connection
 
 from deploy.backup import backup, checksums, compare, restore
 from sites.models import AccessibilityPoint
+from territory.sources import REFERENCE_DIR
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
-GPSO = (
-    ROOT.parent / "shared/data/accessibility/gpso-92-places-stationnement-pmr.geojson"
-)
+GPSO = REFERENCE_DIR / "accessibility" / "gpso-92-places-stationnement-pmr.geojson.xz"
 
 
 def conninfo(dbname: str | None = None) -> str:

@@ -8,11 +8,15 @@ from django.db import connection
 
 from deploy.backup import checksums
 from sites.models import AccessibilityPoint, Dataset
+from territory.sources import REFERENCE_DIR
 from tests.factories import point_in
 from tests.sites.test_accessibility import run_import
 
 pytestmark = pytest.mark.django_db
-GPSO = "../shared/data/accessibility/gpso-92-places-stationnement-pmr.geojson"
+# The shipped copy of ../shared/data's file: a clone alone runs the tests.
+GPSO = str(
+    REFERENCE_DIR / "accessibility" / "gpso-92-places-stationnement-pmr.geojson.xz"
+)
 
 
 POINT_TABLES = [AccessibilityPoint._meta.db_table, Dataset._meta.db_table]
