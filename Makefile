@@ -14,7 +14,7 @@ DEV_ENV = DATABASE_URL="$(DB_URL)" DEBUG=1
 PROD_ENV = DATABASE_URL="$(DB_URL)" DEBUG=0 ALLOWED_HOSTS=terrain.example.org \
 	SECRET_KEY="check-deploy-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=')"
 
-.PHONY: help run test setup system database venv vendor migrate data demo lint typecheck check pytest lock pii-eval qgis-check backup restore api-fuzz
+.PHONY: help run test setup system database venv vendor migrate data demo lint typecheck check pytest lock pii-eval qgis-check backup restore api-fuzz bench
 
 help:
 	@echo "make run   set everything up and serve http://127.0.0.1:8000"
@@ -75,6 +75,16 @@ FUZZ_DB ?= terrain_commun_fuzz
 api-fuzz:
 	@$(MAKE) --no-print-directory demo DBNAME=$(FUZZ_DB)
 	@DATABASE_URL="$$(DATABASE_URL="$(DATABASE_URL)" deploy/database-url.sh $(FUZZ_DB))" DEBUG=1 deploy/api-fuzz.sh
+
+# Benchmark (not part of `make test`): SCALE sites (default 200,000) in a database of
+# its own, each production call against its plain SQL and tipg; a table, and JSON in
+# bench/results/. DEBUG off, as in production.
+BENCH_DB ?= terrain_commun_bench
+bench:
+	@$(MAKE) --no-print-directory data DBNAME=$(BENCH_DB)
+	@DATABASE_URL="$$(DATABASE_URL="$(DATABASE_URL)" deploy/database-url.sh $(BENCH_DB))" \
+	  DEBUG=0 ALLOWED_HOSTS=testserver SECRET_KEY="bench-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=')" \
+	  SCALE="$(or $(SCALE),200000)" deploy/bench.sh
 
 lint: venv
 	$(VENV)/bin/ruff check .

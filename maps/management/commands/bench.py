@@ -1,0 +1,164 @@
+"""`make bench`: each production call against its plain-SQL floor, medians in a table
+and in bench/results/<scale>-<date>.json. Measures only: nothing here asserts a time."""
+
+import datetime
+import json
+import statistics
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import connection
+from django.http import StreamingHttpResponse
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.utils import timezone
+
+from actors.models import Grant, User
+from actors.roles import Role
+from maps.bench import dataset
+from maps.bench.cases import Case, list_cases, run_sql, tile_cases
+from territory.models import Level, Territory
+
+BENCH_USER = "bench@example.invalid"
+
+
+class Command(BaseCommand):
+    help = "Time each production endpoint against its plain SQL (and tipg) at a scale."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", type=int, default=200_000, help="sites")
+        parser.add_argument("--repeat", type=int, default=7, help="runs per call (≥ 7)")
+        parser.add_argument("--out", default="bench/results", help="JSON folder")
+        parser.add_argument("--tipg", default="", help="base URL of a running tipg")
+        parser.add_argument(
+            "--only", default="", help="run the cases whose name holds this"
+        )
+
+    def handle(self, *args, scale, repeat, out, tipg, only, **options):
+        counts = dataset.ensure(scale, log=self.stdout.write)
+        self.stdout.write(
+            f"Dataset: {counts.sites:,} sites, {counts.revisions:,} revisions, "
+            f"{counts.points:,} accessibility points."
+        )
+        user = bench_user()
+        cases = [c for c in list_cases() + tile_cases(user) if only in c.name]
+        with override_settings(ALLOWED_HOSTS=["testserver"], SECURE_SSL_REDIRECT=False):
+            rows = [self.measure(case, user, max(repeat, 1), tipg) for case in cases]
+        self.print_table(rows)
+        path = write_results(rows, counts, Path(out), repeat)
+        self.stdout.write(f"Written: {path}")
+
+    def measure(self, case: Case, user: User, repeat: int, tipg: str) -> dict:
+        client = Client()
+        if not case.anonymous:
+            client.force_login(user)
+        app, sql, tipg_times = [], [], []
+        size = sql_size = 0
+        for _ in range(repeat):  # alternating, so load drifts hit all sides alike
+            started = time.perf_counter()
+            size = fetch(client, case.url)
+            app.append(ms_since(started))
+            started = time.perf_counter()
+            sql_size = run_sql(case)
+            sql.append(ms_since(started))
+            if tipg and case.tipg:
+                started = time.perf_counter()
+                fetch_url(tipg.rstrip("/") + case.tipg)
+                tipg_times.append(ms_since(started))
+        with CaptureQueriesContext(connection) as queries:
+            fetch(client, case.url)
+        app_ms = round(statistics.median(app), 1)
+        sql_ms = round(statistics.median(sql), 1)
+        row: dict = {
+            "name": case.name,
+            "app_ms": app_ms,
+            "sql_ms": sql_ms,
+            "tipg_ms": round(statistics.median(tipg_times), 1) if tipg_times else None,
+            "bytes": size,
+            "sql_bytes": sql_size,
+            "queries": len(queries),
+            "target": case.target.describe(),
+        }
+        row["ratio"] = round(app_ms / sql_ms, 2) if sql_ms else None
+        row["met"], row["by"] = judge(case, row)
+        self.stdout.write(f"  {case.name}: {row['app_ms']} ms / SQL {row['sql_ms']} ms")
+        return row
+
+    def print_table(self, rows: list[dict]) -> None:
+        header = f"{'call':<40}{'app ms':>9}{'SQL ms':>9}{'tipg':>8}{'ratio':>7}"
+        header += f"{'bytes':>11}{'queries':>8}  target"
+        self.stdout.write(header)
+        for r in rows:
+            tipg = "-" if r["tipg_ms"] is None else f"{r['tipg_ms']:.1f}"
+            verdict = "met" if r["met"] else f"NOT met ({r['by']})"
+            self.stdout.write(
+                f"{r['name']:<40}{r['app_ms']:>9.1f}{r['sql_ms']:>9.1f}{tipg:>8}"
+                f"{r['ratio'] or 0:>7.2f}{r['bytes']:>11,}{r['queries']:>8}  "
+                f"{r['target']}: {verdict}"
+            )
+
+
+def ms_since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+def fetch(client: Client, url: str) -> int:
+    """The app's answer read to its last byte (a streamed export included)."""
+    response = client.get(url, secure=True)
+    if response.status_code not in (200, 204):  # 204: an empty tile
+        raise RuntimeError(f"{url}: HTTP {response.status_code}")
+    if isinstance(response, StreamingHttpResponse):
+        return sum(len(chunk) for chunk in response.streaming_content)
+    return len(response.content)
+
+
+def fetch_url(url: str) -> int:
+    from urllib.request import urlopen
+
+    with urlopen(url, timeout=60) as response:  # noqa: S310 (a local tipg)
+        return len(response.read())
+
+
+def judge(case: Case, row: dict) -> tuple[bool, str]:
+    """Whether the app's median meets the case's target; if not, by how much."""
+    target, misses = case.target, []
+    if target.ratio is not None:
+        bound = target.ratio * row["sql_ms"] + target.slack_ms
+        if row["app_ms"] > bound:
+            misses.append(f"{row['app_ms'] - bound:.1f} ms over {bound:.1f}")
+    if target.max_ms is not None and row["app_ms"] > target.max_ms:
+        misses.append(f"{row['app_ms'] - target.max_ms:.1f} ms over {target.max_ms:g}")
+    if target.max_bytes is not None and row["bytes"] > target.max_bytes:
+        misses.append(f"{row['bytes'] - target.max_bytes:,} bytes over")
+    return not misses, "; ".join(misses)
+
+
+def bench_user() -> User:
+    """A national reader who has accepted the charter."""
+    user, _ = User.objects.get_or_create(email=BENCH_USER)
+    user.charter_version = settings.CHARTER_VERSION
+    user.charter_accepted_at = timezone.now()
+    user.save()
+    nation = Territory.objects.get(level=Level.NATION)
+    Grant.objects.get_or_create(user=user, role=Role.NATIONAL, territory=nation)
+    return user
+
+
+def write_results(rows, counts, folder: Path, repeat: int) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    today = datetime.date.today().isoformat()  # noqa: DTZ011 (a file name)
+    path = folder / f"bench-{counts.sites}-{today}.json"
+    document = {
+        "scale": {
+            "sites": counts.sites,
+            "revisions": counts.revisions,
+            "points": counts.points,
+        },
+        "repeat": repeat,
+        "debug": settings.DEBUG,
+        "rows": rows,
+    }
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    return path

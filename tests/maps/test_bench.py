@@ -1,0 +1,72 @@
+"""`make bench`'s parts: a deterministic dataset, and a table of app against SQL whose
+two sides answer the same question. Times are printed, never asserted."""
+
+import json
+
+import pytest
+from django.core.management import call_command
+
+from maps.bench import dataset
+from sites.models import AccessibilityPoint, Site, SiteRevision
+
+pytestmark = pytest.mark.django_db
+
+
+def bench_sites():
+    return Site.objects.filter(name__startswith=dataset.SITE_PREFIX)
+
+
+def test_the_dataset_is_made_once_per_scale_and_replaced_at_another():
+    counts = dataset.ensure(40, log=lambda _: None)
+
+    versions = [1 + g % dataset.VERSION_CYCLE for g in range(1, 41)]
+    assert (counts.sites, counts.revisions) == (40, sum(versions))
+    assert counts.points == round(40 * dataset.POINTS_PER_SITE)
+    closed = bench_sites().exclude(status="open")
+    assert closed.count() == 8
+    assert not closed.filter(closed_on=None).exists()
+    assert not bench_sites().filter(status="open").exclude(closed_on=None).exists()
+    ids = set(bench_sites().values_list("pk", flat=True))
+
+    dataset.ensure(40, log=lambda _: None)
+    assert set(bench_sites().values_list("pk", flat=True)) == ids
+
+    dataset.ensure(25, log=lambda _: None)
+    assert bench_sites().count() == 25
+    assert not bench_sites().filter(pk__in=ids).exists()
+    assert SiteRevision.objects.filter(site__in=bench_sites()).count() == sum(
+        1 + g % dataset.VERSION_CYCLE for g in range(1, 26)
+    )
+
+
+def test_the_dataset_is_the_same_at_each_making():
+    dataset.ensure(30, log=lambda _: None)
+    first = sorted(bench_sites().values_list("name", "point", "people", "status"))
+    points = sorted(AccessibilityPoint.objects.values_list("source_id", "point"))
+    dataset.ensure(31, log=lambda _: None)
+    dataset.ensure(30, log=lambda _: None)
+    assert (
+        sorted(bench_sites().values_list("name", "point", "people", "status")) == first
+    )
+    assert (
+        sorted(AccessibilityPoint.objects.values_list("source_id", "point")) == points
+    )
+
+
+def test_the_bench_writes_a_row_per_call_with_both_sides(tmp_path, capsys):
+    call_command("bench", scale=20, repeat=1, out=str(tmp_path))
+
+    (result,) = tmp_path.glob("bench-20-*.json")
+    document = json.loads(result.read_text())
+    rows = {row["name"]: row for row in document["rows"]}
+    assert document["scale"]["sites"] == 20
+    for name, row in rows.items():
+        assert {"name", "app_ms", "sql_ms", "ratio", "bytes", "queries"} <= set(row)
+        assert row["queries"] > 0
+        if name.startswith("tile"):
+            # The raw ST_AsMVT's bytes exactly: both sides answer one question.
+            assert row["bytes"] == row["sql_bytes"]
+        else:
+            assert row["bytes"] > 0 and row["sql_bytes"] > 0
+    assert rows["tile sites 5/16/11"]["bytes"] > 0
+    assert "national CSV export" in capsys.readouterr().out
