@@ -14,20 +14,29 @@ from django.utils.translation import gettext as _
 from lib.free_text import CONFIRM_FIELD, names_confirmed
 
 LOGIN_TIME_KEY = "terrain_login_at"
+RENEWED_KEY = "terrain_renewed_at"
 
 
 class SessionLifetimeMiddleware:
-    """Ends a session 12 hours after login, however active (idle expiry is Django's)."""
+    """Ends a session 12 hours after login, however active, and renews its idle expiry.
+
+    The renewal is written at most once per SESSION_RENEW_SECONDS: saving the session
+    on every request would make each map tile and list read a database write.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         if request.user.is_authenticated:
-            started = request.session.setdefault(LOGIN_TIME_KEY, time.time())
-            if time.time() - started > settings.SESSION_ABSOLUTE_SECONDS:
+            now = time.time()
+            started = request.session.setdefault(LOGIN_TIME_KEY, now)
+            if now - started > settings.SESSION_ABSOLUTE_SECONDS:
                 logout(request)
                 return redirect(settings.LOGIN_URL)
+            renewed = request.session.get(RENEWED_KEY, 0)
+            if now - renewed >= settings.SESSION_RENEW_SECONDS:
+                request.session[RENEWED_KEY] = now  # saved, with a new expiry
         return self.get_response(request)
 
 

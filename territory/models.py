@@ -89,7 +89,8 @@ class Territory(models.Model):
         default=OutlineQuality.EXACT,
         db_default=OutlineQuality.EXACT,
     )
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Indexed: the reference data's ETag is its latest change, read on every call.
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     objects = TerritoryQuerySet.as_manager()
 

@@ -159,8 +159,31 @@ def test_a_session_ends_12_hours_after_login_however_active(client, settings):
     assert "_auth_user_id" not in client.session
 
 
-def test_sessions_expire_after_30_idle_minutes(settings):
-    assert settings.SESSION_COOKIE_AGE == 1800 and settings.SESSION_SAVE_EVERY_REQUEST
+def test_sessions_expire_after_30_idle_minutes_renewed_at_most_once_a_minute(
+    client, settings
+):
+    import time
+
+    from django.contrib.sessions.models import Session
+
+    from actors.middleware import RENEWED_KEY
+
+    assert settings.SESSION_COOKIE_AGE == 1800
+    client.force_login(user_with(Role.CONTRIBUTOR, "92012"))
+    client.get("/directory/")
+    key = client.session.session_key
+    first = Session.objects.get(session_key=key).expire_date
+    assert first > timezone.now() + timedelta(minutes=29)
+
+    client.get("/directory/")  # within the minute: no write
+    assert Session.objects.get(session_key=key).expire_date == first
+
+    session = client.session
+    session[RENEWED_KEY] = time.time() - settings.SESSION_RENEW_SECONDS
+    session.save()
+    saved = Session.objects.get(session_key=key).expire_date
+    client.get("/directory/")  # a minute later: renewed
+    assert Session.objects.get(session_key=key).expire_date > saved
 
 
 def test_local_admins_read_and_filter_the_audit_log_of_their_territory(client):
