@@ -1,4 +1,5 @@
 import hashlib
+from dataclasses import replace
 
 from django.contrib.gis.geos import Point
 from django.db.models import Max
@@ -16,12 +17,28 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.api import GeoPageNumbers, StrictFilterBackend, StrictInBBoxFilter
+from config.geojson import FeatureSpec, feature_page_response, feature_texts, page_of
 from territory.api.filters import TerritoryFilter
 from territory.api.serializers import TerritorySerializer, TerritorySummarySerializer
 from territory.managers import outline_precision
 from territory.models import Territory
 
 MAX_ZOOM = 22
+# TerritorySerializer's document, built by PostGIS (config/geojson.py).
+TERRITORY_FEATURE = FeatureSpec(
+    geometry="outline",
+    properties={
+        "code": "code",
+        "name": "name",
+        "level": "level",
+        "parent_code": "parent__code",
+        "population": "population",
+        "outline_quality": "outline_quality",
+    },
+    bbox=True,
+    snap=True,
+    id_field=None,
+)
 
 
 def reference_etag(request, *args, **kwargs) -> str:
@@ -85,6 +102,12 @@ class TerritoryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             )
             .outlines(self.zoom())
         )
+
+    def list(self, request, *args, **kwargs):
+        territories = self.filter_queryset(self.get_queryset())
+        page = page_of(self.paginator, territories, request)
+        spec = replace(TERRITORY_FEATURE, precision=outline_precision(self.zoom()))
+        return feature_page_response(self.paginator, feature_texts(page, spec))
 
     def get_serializer_context(self):
         return {

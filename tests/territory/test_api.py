@@ -94,3 +94,38 @@ def test_a_zoom_simplifies_the_outlines_and_rounds_them_for_that_zoom(client):
     ring = national.json()["features"][0]["geometry"]["coordinates"][0][0]
     assert all(round(c, 2) == c for point in ring for c in point)
     assert client.get(url + "&zoom=99").status_code == 400
+
+
+def test_the_list_built_by_postgis_is_the_serializers_document(client, rf):
+    """The page is made in SQL (config/geojson.py) but must stay what the schema says:
+    TerritorySerializer's features, coordinates equal to the precision asked."""
+    from territory.api.serializers import TerritorySerializer
+    from territory.models import Territory
+
+    body = client.get(
+        "/api/v1/territories/", {"level": "departement", "zoom": "8", "page_size": 200}
+    ).json()
+    expected = TerritorySerializer(
+        Territory.objects.filter(level="departement")
+        .select_related("parent")
+        .outlines(8)
+        .order_by("code"),
+        many=True,
+        context={"precision": 3},
+    ).data["features"]
+    got = sorted(body["features"], key=lambda f: f["properties"]["code"])
+    assert body["count"] == len(expected) == len(got)
+    for mine, theirs in zip(got, expected, strict=True):
+        assert set(mine) == set(theirs) and mine["type"] == "Feature"
+        assert mine["properties"] == dict(theirs["properties"])
+        assert mine["geometry"]["type"] == theirs["geometry"]["type"]
+        assert mine["bbox"] == pytest.approx(theirs["bbox"], abs=1e-3)
+        ring, their_ring = (first_ring(f["geometry"]) for f in (mine, theirs))
+        flat = [value for point in ring for value in point]
+        their_flat = [value for point in their_ring for value in point]
+        assert flat == pytest.approx(their_flat, abs=1.01e-3)  # half-up vs even
+
+
+def first_ring(geometry: dict) -> list:
+    coordinates = geometry["coordinates"]
+    return coordinates[0] if geometry["type"] == "Polygon" else coordinates[0][0]
