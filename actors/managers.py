@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from actors.identity import normalize_email
 from actors.roles import Role
-from actors.scope import paths_q, scope_of
+from actors.scope import NATION_PATH, paths_q, scope_of
 
 
 class UserManager(BaseUserManager):
@@ -35,9 +35,6 @@ class UserManager(BaseUserManager):
 
     def get_by_natural_key(self, username):
         return self.get(**{self.model.USERNAME_FIELD: normalize_email(username)})
-
-
-NATION_PATH = "/NFR/"
 
 
 class ScopedQuerySet(models.QuerySet):

@@ -13,6 +13,8 @@ from django.db.models import Q
 
 from actors.roles import Role, rank
 
+NATION_PATH = "/NFR/"  # the nation's path: every territory's starts with it
+
 
 @dataclass(frozen=True)
 class ScopeEntry:
@@ -98,4 +100,6 @@ def paths_q(field: str, paths: list[str]) -> Q | None:
     """A Q matching objects whose Territory FK `field` lies under one of the paths."""
     if not paths:
         return None
+    if NATION_PATH in paths:  # every territory is under the nation: no join needed
+        return Q()
     return reduce(or_, (Q(**{f"{field}__path__startswith": p}) for p in paths))

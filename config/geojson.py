@@ -9,10 +9,12 @@ document as the layer's DRF-GIS serializer (which the schema still describes).
 import json
 from dataclasses import dataclass
 
-from django.core.paginator import InvalidPage
+from django.core.exceptions import EmptyResultSet
+from django.core.paginator import InvalidPage, Paginator
 from django.db import connection
 from django.db.models import F, QuerySet
 from django.http import HttpResponse
+from django.utils.functional import cached_property
 from rest_framework.exceptions import NotFound
 
 from config.api import _whole_number
@@ -36,7 +38,10 @@ def feature_texts(queryset: QuerySet, spec: FeatureSpec) -> list[str]:
     if spec.id_field:
         aliases["tc_id"] = F(spec.id_field)
     rows = queryset.values(tc_geom=F(spec.geometry), **aliases)
-    inner, params = rows.query.sql_with_params()
+    try:
+        inner, params = rows.query.sql_with_params()
+    except EmptyResultSet:  # a `.none()` queryset: no SQL to run
+        return []
     geometry = "q.tc_geom"
     if spec.snap:
         geometry = f"ST_SnapToGrid(q.tc_geom, {10.0**-spec.precision!r})"
@@ -60,6 +65,31 @@ def feature_texts(queryset: QuerySet, spec: FeatureSpec) -> list[str]:
         return [text for (text,) in cursor.fetchall()]
 
 
+class CappedCountPaginator(Paginator):
+    """Counts exactly up to COUNT_CAP rows, then gives the planner's estimate: an exact
+    count of a national table on every page costs more than the page itself. The
+    page says which (`count_exact`), so a capped count is never silent."""
+
+    COUNT_CAP = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        counted = self.object_list.order_by()[: self.COUNT_CAP + 1].count()
+        self.count_exact = counted <= self.COUNT_CAP
+        if self.count_exact:
+            return counted
+        return max(counted, _planner_rows(self.object_list))
+
+
+def _planner_rows(queryset: QuerySet) -> int:
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        (plan,) = cursor.fetchone()
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
 def page_of(paginator, queryset: QuerySet, request) -> QuerySet:
     """DRF's page-number paging, but the page stays a (sliced) queryset: the caller
     turns it into features in SQL. Sets `paginator.page` for the links."""
@@ -78,13 +108,15 @@ def page_of(paginator, queryset: QuerySet, request) -> QuerySet:
 
 def feature_page_response(paginator, features: list[str]) -> HttpResponse:
     """The page as DRF-GIS's GeoJsonPagination lays it out, features spliced in."""
-    head = json.dumps(
-        {
-            "type": "FeatureCollection",
-            "count": paginator.page.paginator.count,
-            "next": paginator.get_next_link(),
-            "previous": paginator.get_previous_link(),
-        }
-    )
-    body = f'{head[:-1]}, "features": [{",".join(features)}]}}'
+    pages = paginator.page.paginator
+    head = {
+        "type": "FeatureCollection",
+        "count": pages.count,
+        "next": paginator.get_next_link(),
+        "previous": paginator.get_previous_link(),
+    }
+    if hasattr(pages, "count_exact"):
+        head["count_exact"] = pages.count_exact
+    text = json.dumps(head)
+    body = f'{text[:-1]}, "features": [{",".join(features)}]}}'
     return HttpResponse(body, content_type="application/json")

@@ -18,6 +18,13 @@ from actors.api.permissions import Can
 from actors.audit import record
 from actors.capabilities import CHANGE_SITE, SEE_PROCEDURES, can
 from config.api import GeoPageNumbers, StrictFilterBackend
+from config.geojson import (
+    CappedCountPaginator,
+    FeatureSpec,
+    feature_page_response,
+    feature_texts,
+    page_of,
+)
 from sites.api.filters import PLACE_FILTERS, SiteFilter
 from sites.api.serializers import (
     SiteFeatureSerializer,
@@ -47,6 +54,21 @@ EXPORT_FORMATS_HELP = (
 
 class SitePagination(GeoPageNumbers):
     max_page_size = 1000
+    django_paginator_class = CappedCountPaginator
+
+
+# SiteFeatureSerializer's document, built by PostGIS (config/geojson.py).
+SITE_FEATURE = FeatureSpec(
+    geometry="point",
+    properties={
+        "name": "name",
+        "kind": "kind",
+        "status": "status",
+        "commune_code": "commune__code",
+        "people": "people",
+        "updated_at": "updated_at",
+    },
+)
 
 
 class SiteViewSet(viewsets.ModelViewSet):
@@ -99,7 +121,11 @@ class SiteViewSet(viewsets.ModelViewSet):
     def list(self, request, *args, **kwargs):
         day = _as_of_param(request)
         if day is None:
-            return super().list(request, *args, **kwargs)
+            sites = self.filter_queryset(self.get_queryset())
+            page = page_of(self.paginator, sites, request)
+            return feature_page_response(
+                self.paginator, feature_texts(page, SITE_FEATURE)
+            )
         past = past_states(self._placed_sites(request), day, request.query_params)
         features = SiteFeatureSerializer(past, many=True).data["features"]
         # The paged list's shape (its schema), on one page.

@@ -165,3 +165,50 @@ def test_as_of_filters_apply_to_the_past_state(api):
         == []
     )
     assert api.get("/api/v1/sites/", {"status": "resorbed"}).json()["count"] == 1
+
+
+def test_the_list_built_by_postgis_is_the_serializers_document(api):
+    from sites.api.serializers import SiteFeatureSerializer
+    from sites.models import Site
+
+    user = user_with(Role.LOCAL_ADMIN, "92")
+    for code in ("92012", "92040"):
+        services.declare_site(
+            {"point": point_in(code), "name": f"Site {code}", "kind": "building"},
+            acting_user=user,
+            confirm_nearby=True,
+        )
+    mine = api.get("/api/v1/sites/").json()["features"]
+    theirs = SiteFeatureSerializer(
+        Site.objects.select_related("commune"), many=True
+    ).data["features"]
+    assert len(mine) == len(theirs) == 2
+    theirs = {f["id"]: f for f in theirs}
+    for feature in mine:
+        expected = theirs[feature["id"]]
+        assert set(feature) == set(expected)
+        properties = dict(expected["properties"])
+        # The same instant, written in UTC by PostgreSQL.
+        assert datetime.datetime.fromisoformat(
+            feature["properties"].pop("updated_at")
+        ) == datetime.datetime.fromisoformat(properties.pop("updated_at"))
+        assert feature["properties"] == properties
+        assert feature["geometry"]["coordinates"] == pytest.approx(
+            list(expected["geometry"]["coordinates"]), abs=1e-6
+        )
+
+
+def test_past_a_cap_the_count_is_the_planners_estimate_and_says_so(api, monkeypatch):
+    from config.geojson import CappedCountPaginator
+
+    user = user_with(Role.LOCAL_ADMIN, "92")
+    for code in ("92012", "92040", "92048"):
+        services.declare_site(
+            {"point": point_in(code)}, acting_user=user, confirm_nearby=True
+        )
+    assert api.get("/api/v1/sites/").json()["count_exact"] is True
+    monkeypatch.setattr(CappedCountPaginator, "COUNT_CAP", 2)
+    body = api.get("/api/v1/sites/", {"page_size": 1})
+    assert body.json()["count_exact"] is False
+    assert body.json()["count"] >= 3  # never fewer than the rows counted
+    assert len(body.json()["features"]) == 1
