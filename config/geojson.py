@@ -8,6 +8,7 @@ document as the layer's DRF-GIS serializer (which the schema still describes).
 
 import json
 from dataclasses import dataclass
+from typing import cast
 
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import InvalidPage, Paginator
@@ -74,11 +75,12 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        counted = self.object_list.order_by()[: self.COUNT_CAP + 1].count()
+        rows = cast(QuerySet, self.object_list)  # always a queryset here
+        counted = rows.order_by()[: self.COUNT_CAP + 1].count()
         self.count_exact = counted <= self.COUNT_CAP
         if self.count_exact:
             return counted
-        return max(counted, _planner_rows(self.object_list))
+        return max(counted, _planner_rows(rows))
 
 
 def _planner_rows(queryset: QuerySet) -> int:
