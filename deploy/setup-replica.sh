@@ -9,6 +9,7 @@
 #   PRIMARY_CLUSTER=15/main   the primary (default: the first of pg_lsclusters)
 #   REPLICA_NAME=replica      the replica cluster's name
 #   REPLICA_PORT=5433         its port (default: the next free one, pg_createcluster's)
+#   BASEBACKUP_OPTIONS=...    more pg_basebackup options (tests: --no-sync)
 #
 # The replica connects to the primary over the local socket as the postgres role
 # (peer authentication); a "local replication postgres peer" line is added to the
@@ -59,7 +60,7 @@ else
   # pg_createcluster ran initdb; the copy of the primary replaces that empty cluster.
   as_postgres find "$datadir" -mindepth 1 -delete
   as_postgres pg_basebackup -h "$socket" -p "$port" -U postgres -D "$datadir" \
-    --write-recovery-conf --wal-method=stream --checkpoint=fast
+    --write-recovery-conf --wal-method=stream --checkpoint=fast ${BASEBACKUP_OPTIONS:-}
   # Long exports on the replica are not cancelled by the primary's vacuum.
   as_postgres pg_conftool "$version" "$name" set hot_standby_feedback on
 fi

@@ -8,6 +8,8 @@ test primary with the one département it needs. Pausing WAL replay on the
 replica makes it lag on demand, so which database answered shows in the answer.
 """
 
+import csv
+import io
 import os
 import secrets
 import shutil
@@ -16,6 +18,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -74,61 +77,86 @@ def as_postgres(*command: str) -> str:
     return run("runuser", "-u", "postgres", "--", *command)
 
 
+@dataclass(frozen=True)
+class Clusters:
+    version: str
+    primary: str
+    replica: str
+    primary_port: int
+    replica_port: int
+
+
 @pytest.fixture(scope="module")
 def clusters():
+    """A throwaway primary holding an empty database; the replica's name and port.
+
+    Both clusters are dropped at the end, whatever happened."""
     version = sorted(os.listdir("/usr/lib/postgresql"), key=int)[-1]
     suffix = secrets.token_hex(3)
-    primary, replica = f"tcprim{suffix}", f"tcrepl{suffix}"
-    primary_port, replica_port = free_ports(2)
+    made = Clusters(version, f"tcprim{suffix}", f"tcrepl{suffix}", *free_ports(2))
     try:
-        # A throwaway primary: no fsync, nothing here outlives the test.
-        run("pg_createcluster", version, primary, "-p", str(primary_port),
+        # No fsync: nothing here outlives the test.
+        run("pg_createcluster", version, made.primary, "-p", str(made.primary_port),
             "-o", "fsync=off", "--", "--no-sync")  # fmt: skip
-        as_postgres("pg_ctlcluster", "--skip-systemctl-redirect", version, primary, "start")  # fmt: skip
-        psql = ("psql", "-h", SOCKET, "-p", str(primary_port), "-X", "-q", "-d", "postgres", "-c")  # fmt: skip
+        as_postgres("pg_ctlcluster", "--skip-systemctl-redirect", version, made.primary, "start")  # fmt: skip
+        psql = ("psql", "-h", SOCKET, "-p", str(made.primary_port), "-X", "-q", "-d", "postgres", "-c")  # fmt: skip
         me = run("id", "-un").strip()
         as_postgres(*psql, f'CREATE ROLE "{me}" LOGIN SUPERUSER')
         as_postgres(*psql, f'CREATE DATABASE {DBNAME} OWNER "{me}"')
-        url = run(
-            str(ROOT / "deploy" / "setup-replica.sh"),
-            DBNAME,
-            PRIMARY_CLUSTER=f"{version}/{primary}",
-            REPLICA_NAME=replica,
-            REPLICA_PORT=str(replica_port),
-        )
-        assert url.strip().endswith(f":{replica_port}/{DBNAME}")
-        yield primary_port, replica_port
+        yield made
     finally:
-        for name in (replica, primary):
-            subprocess.run(  # noqa: S603
-                ["pg_dropcluster", "--stop", version, name],  # noqa: S607
-                capture_output=True,
-                check=False,
-            )
+        for name in (made.replica, made.primary):
+            for command in (
+                ["pg_ctlcluster", "--skip-systemctl-redirect", version, name, "stop", "-m", "immediate"],
+                ["pg_dropcluster", version, name],
+            ):  # fmt: skip
+                subprocess.run(command, capture_output=True, check=False)  # noqa: S603
+
+
+def make_replica(clusters: Clusters) -> None:
+    url = run(
+        str(ROOT / "deploy" / "setup-replica.sh"),
+        DBNAME,
+        PRIMARY_CLUSTER=f"{clusters.version}/{clusters.primary}",
+        REPLICA_NAME=clusters.replica,
+        REPLICA_PORT=str(clusters.replica_port),
+        # A throwaway copy: not flushed to disk.
+        BASEBACKUP_OPTIONS="--no-sync",
+    )
+    assert url.strip().endswith(f":{clusters.replica_port}/{DBNAME}")
 
 
 @pytest.fixture(scope="module")
 def app(clusters, django_db_blocker):
-    """The app's "default" on the test primary and a "replica" alias on its copy."""
-    primary_port, replica_port = clusters
+    """The app's "default" on the test primary and a "replica" alias on its copy,
+    as this OS user over the socket (the role the clusters fixture made)."""
     default = connections[PRIMARY]
     saved = dict(default.settings_dict)
     with django_db_blocker.unblock():
         _forget_connections()
-        default.settings_dict.update(HOST=SOCKET, PORT=str(primary_port), NAME=DBNAME)
-        connections.settings[REPLICA] = {
-            **default.settings_dict,
-            "PORT": str(replica_port),
-        }
+        default.settings_dict.update(
+            HOST=SOCKET,
+            PORT=str(clusters.primary_port),
+            NAME=DBNAME,
+            USER="",
+            PASSWORD="",
+        )
         try:
             call_command("migrate", verbosity=0, database=PRIMARY)
             call_command("createcachetable", verbosity=0, database=PRIMARY)
             import_reference(departements=["92"])
+            # Copied once the schema is there: less WAL to replay on 2 busy cores.
+            make_replica(clusters)
+            connections.settings[REPLICA] = {
+                **default.settings_dict,
+                "PORT": str(clusters.replica_port),
+            }
             yield
         finally:
             _forget_connections()
-            del connections[REPLICA]
-            del connections.settings[REPLICA]
+            if REPLICA in connections.settings:
+                del connections[REPLICA]
+                del connections.settings[REPLICA]
             default.settings_dict.clear()
             default.settings_dict.update(saved)
 
@@ -316,3 +344,20 @@ def test_a_replica_lagging_past_the_limit_is_skipped_with_a_warning(
     with caplog.at_level("WARNING", logger="config.db_router"):
         assert unseen in listed(client_of(user))
     assert "behind" in caplog.text
+
+
+def test_a_streamed_export_reads_the_replica_while_it_is_sent(routed, settings):
+    settings.EXPORT_SYNC_LIMIT = 0  # every export streams
+    user = user_with(Role.LOCAL_ADMIN, "92")
+    declare(user)
+    replayed()
+    pause_replay()
+    declare(user, "92040")  # on the primary only
+    client = client_of(user)
+    on_replica_now = listed(client)
+    with executed(PRIMARY) as on_primary, executed(REPLICA) as on_replica:
+        response = client.get("/api/v1/sites/export/?format_type=csv")
+        assert response.streaming
+        body = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert len(list(csv.DictReader(io.StringIO(body)))) == len(on_replica_now)
+    assert site_reads(on_primary) == 0 and site_reads(on_replica) >= 2
