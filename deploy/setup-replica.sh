@@ -66,7 +66,7 @@ else
 fi
 
 read -r _ _ replica_port replica_status _ < <(pg_lsclusters -h "$version" "$name")
-if [ "$replica_status" != "online" ]; then
+if [[ "$replica_status" != online* ]]; then  # a standby shows "online,recovery"
   # Output to /dev/null: a server holding the caller's pipe keeps it waiting.
   as_postgres pg_ctlcluster --skip-systemctl-redirect "$version" "$name" start \
     </dev/null >/dev/null 2>&1

@@ -23,14 +23,22 @@ from pathlib import Path
 
 import pytest
 from django.contrib.gis.db.backends.postgis.base import DatabaseWrapper
+from django.contrib.sessions.models import Session
 from django.core.management import call_command
-from django.db import connections
+from django.db import connections, transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from actors.roles import Role
 from config import middleware
-from config.db_router import PRIMARY, REPLICA, forget_replica_health
+from config.db_router import (
+    PRIMARY,
+    REPLICA,
+    ReplicaRouter,
+    forget_replica_health,
+    replica_reads,
+)
+from sites.models import Site
 from sites.services.site import declare_site
 from territory.services import import_reference
 from tests.factories import point_in, user_with
@@ -62,15 +70,17 @@ def free_ports(count: int) -> list[int]:
 
 
 def run(*command: str, **env: str) -> str:
-    return subprocess.run(  # noqa: S603 (our own fixed commands)
+    done = subprocess.run(  # noqa: S603 (our own fixed commands)
         command,
-        check=True,
         capture_output=True,
         text=True,
         cwd="/",
         env={**os.environ, **env},
         stdin=subprocess.DEVNULL,
-    ).stdout
+        check=False,
+    )
+    assert done.returncode == 0, f"{command} failed: {done.stderr}"
+    return done.stdout
 
 
 def as_postgres(*command: str) -> str:
@@ -252,10 +262,27 @@ def site_reads(statements: list[str]) -> int:
     return sum('"sites_site"' in sql for sql in statements)
 
 
-def test_the_replica_is_a_streaming_standby(routed):
+def test_the_replica_is_a_streaming_standby_and_setting_it_up_again_keeps_it(
+    routed, clusters
+):
+    make_replica(clusters)  # a second run finds it in place
     with connections[REPLICA].cursor() as cursor:
         cursor.execute("SELECT pg_is_in_recovery(), status FROM pg_stat_wal_receiver")
         assert cursor.fetchone() == (True, "streaming")
+
+
+def test_reads_inside_a_transaction_or_outside_a_request_stay_on_the_primary(routed):
+    router = ReplicaRouter()
+    assert router.db_for_read(Site) == PRIMARY  # a command, the worker, a test
+    token = replica_reads.set(True)  # as the middleware does for a list
+    try:
+        assert router.db_for_read(Site) == REPLICA
+        assert router.db_for_read(Session) == PRIMARY  # sessions, users, grants
+        with transaction.atomic():
+            assert router.db_for_read(Site) == PRIMARY
+        assert router.db_for_write(Site) == PRIMARY
+    finally:
+        replica_reads.reset(token)
 
 
 def test_lists_tiles_and_indicators_read_the_replica(routed):
