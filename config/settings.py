@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "actors.middleware.CharterMiddleware",
     "actors.middleware.NamesConfirmationMiddleware",
     "actors.language.RememberLanguageMiddleware",
+    # Routes a request's reads (replica or primary); unused without a replica.
+    "config.middleware.ReadReplicaMiddleware",
     # Last, as django-axes requires.
     "axes.middleware.AxesMiddleware",
 ]
@@ -125,6 +127,41 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+
+# A streaming replica of that database (deploy/setup-replica.sh prints its URL): the
+# reads of tiles, lists, exports and indicators go there (config/db_router.py).
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+READ_REPLICA_ENABLED = bool(DATABASE_REPLICA_URL)
+if READ_REPLICA_ENABLED:
+    DATABASES["replica"] = {
+        **dj_database_url.parse(
+            DATABASE_REPLICA_URL,
+            engine="django.contrib.gis.db.backends.postgis",
+            conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+            conn_health_checks=True,
+        ),
+        # Tests read the one test database: no second one is created for the replica.
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
+# Views whose GET reads may go to the replica (fnmatch patterns of URL names).
+READ_REPLICA_VIEWS = [
+    "maps:tile",
+    "maps:tilejson",
+    "ogc:*",
+    "*-list",
+    "sites:list",
+    "interventions:list",
+    "*-export",
+    "interventions:export",
+    "indicators:*",
+    "public:*",
+]
+# After a write, that client's reads stay on the primary this long (read-your-writes).
+READ_YOUR_WRITES_SECONDS = int(os.environ.get("READ_YOUR_WRITES_SECONDS", "10"))
+# Past this replay lag the replica is skipped; its health is checked this often.
+REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "30"))
+REPLICA_CHECK_SECONDS = float(os.environ.get("REPLICA_CHECK_SECONDS", "5"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # One storage SRID for every geometry field.

@@ -9,7 +9,7 @@ Geometry is transformed, clipped and encoded by PostGIS (`ST_TileEnvelope`,
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
+from django.db import connections, router
 from django.db.models import F, QuerySet
 
 from interventions.models import Intervention, InterventionReport
@@ -42,7 +42,8 @@ class Tile:
 def render(query: Query) -> bytes:
     """The tile's bytes; empty when no feature falls in it."""
     sql, params = query
-    with connection.cursor() as cursor:
+    # Every layer reads domain tables: the router's answer for one of them holds.
+    with connections[router.db_for_read(Territory)].cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return bytes(row[0]) if row and row[0] else b""

@@ -9,7 +9,7 @@ in the cache for CACHE_SECONDS: every anonymous tile then reads them from there.
 """
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connections, router
 
 from lib.disclosure import Cell, hierarchy_equations, protect, round_people
 from maps.indicators.public import rules_from_settings
@@ -41,7 +41,7 @@ def _open_sites_by_commune() -> dict[int, dict[int, Cell]]:
     WHERE s.status = 'open' AND c.parent_id IS NOT NULL
     GROUP BY c.parent_id, s.commune_id"""  # noqa: S608 (table names only)
     blocks: dict[int, dict[int, Cell]] = {}
-    with connection.cursor() as cursor:
+    with connections[router.db_for_read(Site)].cursor() as cursor:
         cursor.execute(sql)
         for departement, commune, count, people, largest in cursor.fetchall():
             blocks.setdefault(departement, {})[commune] = Cell(count, people, largest)

@@ -9,7 +9,7 @@ table; a past date reads each site's latest revision at the end of that day
 import datetime
 from collections.abc import Sequence
 
-from django.db import connection
+from django.db import connections
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
@@ -95,7 +95,7 @@ def stock(sites: QuerySet, day: datetime.date | None = None) -> dict[str, int]:
     columns = _stock_columns()
     select = ", ".join(f"{expr} AS {alias}" for alias, expr in columns)
     sql = f"SELECT {select} FROM ({source}) src WHERE status = 'open'"  # noqa: S608 (constants only)
-    with connection.cursor() as cursor:
+    with connections[sites.db].cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return {
@@ -119,7 +119,7 @@ def stock_by_child(
         SELECT src.*, CASE {cases} END AS child FROM ({source}) src
         JOIN {territory} t ON t.id = src.commune_id::bigint
     ) s WHERE status = 'open' AND child IS NOT NULL GROUP BY child"""  # noqa: S608 (constants only)
-    with connection.cursor() as cursor:
+    with connections[sites.db].cursor() as cursor:
         cursor.execute(sql, [*case_params, *params])
         rows = cursor.fetchall()
     figures = {
@@ -156,7 +156,7 @@ def monthly_series(
         ) latest WHERE latest.status = 'open'
     ) x ON true
     GROUP BY m.day ORDER BY m.day"""  # noqa: S608 (constants only)
-    with connection.cursor() as cursor:
+    with connections[sites.db].cursor() as cursor:
         cursor.execute(sql, [ends, [end_of(d) for d in ends], *params])
         return [
             {"month": day.strftime("%Y-%m"), "open_sites": n, "people": int(p)}

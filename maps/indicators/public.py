@@ -13,7 +13,7 @@ from collections import Counter
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -102,7 +102,8 @@ def _departement_cells(day: datetime.date | None) -> dict[tuple[str, str], dict]
     An open site counts in every stock column it belongs to; a site closed in the
     year up to `day` (today when None) in the closure columns, with its people at
     closure."""
-    source, params = _source(Site.objects.all(), day)
+    sites = Site.objects.all()
+    source, params = _source(sites, day)
     last = day or timezone.localdate()
     territory = Territory._meta.db_table
     stock = ", ".join(
@@ -119,7 +120,7 @@ def _departement_cells(day: datetime.date | None) -> dict[tuple[str, str], dict]
     WHERE src.status = 'open'
        OR (src.closed_on::date > %s AND src.closed_on::date <= %s)
     GROUP BY dep, col"""  # noqa: S608 (constants only)
-    with connection.cursor() as cursor:
+    with connections[sites.db].cursor() as cursor:
         cursor.execute(sql, [*params, last - CLOSURE_PERIOD, last])
         rows = cursor.fetchall()
     return {

@@ -15,7 +15,7 @@ from django.contrib.gis.db.models import Collect
 from django.contrib.gis.db.models.functions import Centroid, PointOnSurface
 from django.contrib.gis.geos import Polygon
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connections
 from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
@@ -101,7 +101,7 @@ FROM ({sql}) AS s""",  # noqa: S608 (only our own names and integers are interpo
             sql, params = self.features_sql(rows, crs)
         except EmptyResultSet:  # `.none()`: a user without any grant
             return "[]"
-        with connection.cursor() as cursor:
+        with connections[rows.db].cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchone()[0]
 
