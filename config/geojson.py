@@ -12,7 +12,7 @@ from typing import cast
 
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import InvalidPage, Paginator
-from django.db import connection
+from django.db import connections
 from django.db.models import F, QuerySet
 from django.http import HttpResponse
 from django.utils.functional import cached_property
@@ -61,7 +61,7 @@ def feature_texts(queryset: QuerySet, spec: FeatureSpec) -> list[str]:
         f"'geometry', ST_AsGeoJSON({geometry}, {int(spec.precision)})::json, {bbox}"
         f"'properties', json_build_object({properties}))::text FROM ({inner}) q"
     )
-    with connection.cursor() as cursor:
+    with connections[rows.db].cursor() as cursor:  # the router's pick (a replica)
         cursor.execute(sql, params)
         return [text for (text,) in cursor.fetchall()]
 
@@ -85,7 +85,7 @@ class CappedCountPaginator(Paginator):
 
 def _planner_rows(queryset: QuerySet) -> int:
     sql, params = queryset.order_by().values("pk").query.sql_with_params()
-    with connection.cursor() as cursor:
+    with connections[queryset.db].cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         (plan,) = cursor.fetchone()
     plan = json.loads(plan) if isinstance(plan, str) else plan
