@@ -13,7 +13,7 @@ from typing import cast
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import InvalidPage, Paginator
 from django.db import connections
-from django.db.models import F, QuerySet
+from django.db.models import Expression, F, QuerySet
 from django.http import HttpResponse
 from django.utils.functional import cached_property
 from rest_framework.exceptions import NotFound
@@ -24,7 +24,9 @@ from config.api import _whole_number
 @dataclass(frozen=True)
 class FeatureSpec:
     geometry: str  # the geometry field or annotation
-    properties: dict[str, str]  # property name -> ORM path (e.g. "parent__code")
+    # property name -> ORM path (e.g. "parent__code") or expression (e.g. a Cast that
+    # writes a decimal as DRF does, a string)
+    properties: dict[str, str | Expression]
     precision: int = 6  # decimals of coordinates
     bbox: bool = False  # a feature-level `bbox`, as DRF-GIS's `auto_bbox`
     # Snap to the precision's grid first: drops the points that rounding makes repeat
@@ -35,7 +37,10 @@ class FeatureSpec:
 
 def feature_texts(queryset: QuerySet, spec: FeatureSpec) -> list[str]:
     """The queryset's rows (its order, its slice) as GeoJSON Feature texts."""
-    aliases = {f"tc_p{i}": F(path) for i, path in enumerate(spec.properties.values())}
+    aliases = {
+        f"tc_p{i}": F(source) if isinstance(source, str) else source
+        for i, source in enumerate(spec.properties.values())
+    }
     if spec.id_field:
         aliases["tc_id"] = F(spec.id_field)
     rows = queryset.values(tc_geom=F(spec.geometry), **aliases)

@@ -1,4 +1,6 @@
 from django.conf import settings
+from django.db.models import CharField
+from django.db.models.functions import Cast
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
@@ -25,6 +27,7 @@ from config.api import (
     StrictFilterBackend,
     StrictInBBoxFilter,
 )
+from config.geojson import FeatureSpec, feature_page_response, feature_texts, page_of
 from sites.export import (
     CONTENT_TYPES,
     POINT_FIELDS,
@@ -66,6 +69,30 @@ class PointPagination(GeoPageNumbers):
     max_page_size = 2000
 
 
+# AccessibilityPointSerializer's document, built by PostGIS (config/geojson.py);
+# decimals as strings, as DRF writes them.
+POINT_FEATURE = FeatureSpec(
+    geometry="point",
+    properties={
+        "kind": "kind",
+        "commune_code": "commune__code",
+        "spaces": "spaces",
+        "length_m": Cast("length_m", CharField()),
+        "width_m": Cast("width_m", CharField()),
+        "surface": "surface",
+        "open_air": "open_air",
+        "address": "address",
+        "details": "details",
+        "domain": "domain",
+        "created_year": "created_year",
+        "status": "status",
+        "source": "source",
+        "source_id": "source_id",
+        "verified_at": "verified_at",
+    },
+)
+
+
 VERIFIERS = [IsAuthenticated, Can(VERIFY_POINT)]
 
 
@@ -85,6 +112,11 @@ class AccessibilityPointViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelV
             .select_related("commune")
             .order_by("pk")
         )
+
+    def list(self, request, *args, **kwargs):
+        points = self.filter_queryset(self.get_queryset())
+        page = page_of(self.paginator, points, request)
+        return feature_page_response(self.paginator, feature_texts(page, POINT_FEATURE))
 
     @extend_schema(
         filters=True,

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from actors.roles import Role
 from sites.models import AccessibilityPoint
 from territory.sources import REFERENCE_DIR, read_json
-from tests.factories import point_in, user_with
+from tests.factories import point_in, territory, user_with
 
 pytestmark = pytest.mark.django_db
 GPSO = REFERENCE_DIR / "accessibility" / "gpso-92-places-stationnement-pmr.geojson.xz"
@@ -209,3 +209,33 @@ def test_an_import_cannot_move_a_point_of_another_territory_nor_lie_about_its_co
     moved = AccessibilityPoint.objects.get(source_id="MRS-1")
     assert (moved.commune.code, moved.address) == ("13055", "Vieux-Port")
     assert not AccessibilityPoint.objects.filter(source_id="NEW-2").exists()
+
+
+def test_the_points_list_built_by_postgis_is_the_serializers_document(client):
+    import datetime
+
+    from sites.api.accessibility import AccessibilityPointSerializer
+
+    AccessibilityPoint.objects.create(
+        point=point_in("92012"),
+        commune=territory("92012"),
+        address="12 rue Test",
+        length_m="5.00",
+        width_m="3.30",
+        open_air=True,
+        verified_at=datetime.datetime(2026, 1, 2, 3, 4, tzinfo=datetime.UTC),
+    )
+    mine = client.get("/api/v1/accessibility-points/").json()["features"]
+    theirs = AccessibilityPointSerializer(
+        AccessibilityPoint.objects.select_related("commune").order_by("pk"), many=True
+    ).data["features"]
+    assert len(mine) == len(theirs) >= 1
+    for feature, expected in zip(mine, theirs, strict=True):
+        assert set(feature) == set(expected) and feature["id"] == expected["id"]
+        properties = dict(expected["properties"])
+        verified = feature["properties"].pop("verified_at")
+        expected_verified = properties.pop("verified_at")
+        assert (verified and datetime.datetime.fromisoformat(verified)) == (
+            expected_verified and datetime.datetime.fromisoformat(expected_verified)
+        )
+        assert feature["properties"] == properties
