@@ -162,10 +162,15 @@ def past_states(sites, day: datetime.date, params) -> list[Site]:
     `sites` are today's rows narrowed by place only (scope, territory, bbox): a status
     or kind filter must apply to the past state, not to today's.
     """
-    communes = {site.pk: site.commune for site in sites}
+    today = {site.pk: site for site in sites}
     past = as_of(sites, day)
     for site in past:
-        site.commune = communes[site.pk]
+        site.commune = today[site.pk].commune
+        # Procedures are not versioned: the copy shows today's, already prefetched
+        # (without this, one query per site).
+        prefetched = getattr(today[site.pk], "_prefetched_objects_cache", None)
+        if prefetched is not None:
+            site._prefetched_objects_cache = prefetched
     for name in PAST_FILTERS:
         wanted = set(params.getlist(name)) if hasattr(params, "getlist") else set()
         if wanted:

@@ -49,6 +49,19 @@ def make_sites(n: int, **_) -> None:
         )
 
 
+def make_declared_sites(n: int, **_) -> None:
+    """Sites with their history (as_of reads it), declared through the service."""
+    from sites.services.site import declare_site
+
+    writer = user_with(Role.SUPERADMIN, "FR")
+    for i in range(n):
+        declare_site(
+            {"point": point_in(COMMUNES[i % len(COMMUNES)]), "name": f"D{i}"},
+            acting_user=writer,
+            confirm_nearby=True,
+        )
+
+
 def make_points(n: int, communes=COMMUNES, **_) -> None:
     for i in range(n):
         code = communes[i % len(communes)]
@@ -189,6 +202,14 @@ EXITS = {
     "api sites export csv": Exit("/api/v1/sites/export/", make_sites, csv_rows),
     "api sites export geojson": Exit(
         "/api/v1/sites/export/?format_type=geojson", make_sites, geojson_features
+    ),
+    "api sites list as_of": Exit(
+        f"/api/v1/sites/?as_of={timezone.localdate()}", make_declared_sites, features
+    ),
+    "api sites export as_of": Exit(
+        f"/api/v1/sites/export/?as_of={timezone.localdate()}",
+        make_declared_sites,
+        csv_rows,
     ),
     "api accessibility points": Exit(
         "/api/v1/accessibility-points/", make_points, features

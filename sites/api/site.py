@@ -92,6 +92,7 @@ class SiteViewSet(viewsets.ModelViewSet):
             "point",
             "people",
             "updated_at",
+            "created_at",  # read by as_of for each site: one query per site without it
             "commune__code",
         )
 
