@@ -8,9 +8,12 @@ and report every rejected row with its number and the reason.
 
 import math
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+import numpy
+import shapely
 from django.conf import settings
 from django.contrib.gis.geos import MultiPolygon, Point
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,8 +31,10 @@ from actors.capabilities import (
     require,
 )
 from lib.free_text import check_free_text
+from lib.names import prepare_texts
 from lib.pii import find_personal_data
 from sites.models import AccessibilityPoint, Dataset, PointSource, PointStatus
+from sites.services.bulk import copy_create, copy_update
 from territory.models import Territory
 from territory.sources import SourceError
 
@@ -105,6 +110,9 @@ class ImportRow:
     source_id: str
     commune_code: str = ""
     errors: list[str] = field(default_factory=list)  # found while reading the row
+    xy: tuple[float, float] | None = (
+        None  # the point's coordinates, read once (GEOS is slow)
+    )
 
 
 @dataclass
@@ -268,6 +276,7 @@ class _Batcher:
         self.allowed: dict[int, bool] = {}  # commune id -> may the user import there
         self.now = timezone.now()
         self.texts = _TextGuard()
+        self.field_names = [f.name for f in AccessibilityPoint._meta.concrete_fields]
 
     def apply(self, batch: list[ImportRow]) -> int:
         if not batch:
@@ -278,15 +287,19 @@ class _Batcher:
                 dataset=self.dataset, source_id__in=[r.source_id for r in batch]
             )
         }
-        self.communes.locate([r.point for r in batch if r.point and not r.commune_code])
+        for row in batch:
+            row.xy = (row.point.x, row.point.y) if row.point else None
+        self.communes.locate([r.xy for r in batch if r.xy and not r.commune_code])
+        self.communes.preload({p.commune_id for p in existing.values()})
+        self.texts.prepare([r for r in batch if r.source_id not in existing])
         to_create, to_update = [], []
         for row in batch:
             point = self._checked(row, existing)
             if point is None:
                 continue
             (to_update if point.pk else to_create).append(point)
-        AccessibilityPoint.objects.bulk_create(to_create)
-        AccessibilityPoint.objects.bulk_update(to_update, UPDATED_FIELDS)
+        copy_create(AccessibilityPoint, to_create)
+        copy_update(AccessibilityPoint, to_update, UPDATED_FIELDS)
         self.result.created += len(to_create)
         self.result.updated += len(to_update)
         return len(batch)
@@ -322,27 +335,41 @@ class _Batcher:
             # An existing point is only changed by an admin of where it stands now.
             self._require_scope(self.communes.by_id(point.commune_id))
         self._require_scope(commune)
-        before = _fingerprint(point)
+        if point.pk is None:
+            self._set(point, row, commune)
+            self._clean(point, row)
+            return point
+        before = _fingerprint(point, point.point.coords)
         old_place = (point.commune_id, point.point)
+        self._set(point, row, commune)
+        # A row equal to what is stored was checked when it was stored: a
+        # re-import of an unchanged file costs no cleaning and no text guard.
+        if before == _fingerprint(point, row.xy):
+            return None
+        self._clean(point, row)
+        if before == _fingerprint(point, row.xy):
+            return None
+        self._note_move(row, old_place, commune)
+        point.updated_at = self.now
+        return point
+
+    @staticmethod
+    def _set(point: AccessibilityPoint, row: ImportRow, commune: Territory) -> None:
         for name, value in row.values.items():
             setattr(point, name, value)
         point.point, point.commune = row.point, commune
-        # Fields one by one, then the free-text guard through the import's cache.
+
+    def _clean(self, point: AccessibilityPoint, row: ImportRow) -> None:
+        """The fields the file set, then the free-text guard through the import's cache."""
+        cleaned = {*row.values, "point", "source_id"}
         try:
             point.clean_fields(
-                exclude=["reported_by", "verified_by", "commune", "dataset"]
+                exclude=[f for f in self.field_names if f not in cleaned]
             )
         except ValidationError as exc:
             raise ValidationError(exc.message_dict | self.texts.errors(point)) from None
         if errors := self.texts.errors(point):
             raise ValidationError(errors)
-        if point.pk is None:
-            return point
-        if before == _fingerprint(point):
-            return None
-        self._note_move(row, old_place, commune)
-        point.updated_at = self.now
-        return point
 
     def _note_move(self, row: ImportRow, old_place, commune: Territory) -> None:
         old_commune_id, old_point = old_place
@@ -378,6 +405,17 @@ class _TextGuard:
     def __init__(self):
         self._seen: dict[tuple[str, str], list] = {}
 
+    def prepare(self, batch: list[ImportRow]) -> None:
+        """Hand the batch's new streets to the language model at once (lib.names)."""
+        new: dict[tuple[str, str], str] = {}
+        for row in batch:
+            for name in AccessibilityPoint.free_text_fields:
+                text = row.values.get(name) or ""
+                key = (name, self.HOUSE_NUMBERS.sub("", text))
+                if text and key not in self._seen:
+                    new.setdefault(key, text)
+        prepare_texts(new.values())
+
     def errors(self, point: AccessibilityPoint) -> dict[str, list]:
         errors: dict[str, list] = {}
         for name in point.free_text_fields:
@@ -398,9 +436,10 @@ class _TextGuard:
 UPDATED_FIELDS = [*POINT_FIELDS, "point", "commune", "updated_at"]
 
 
-def _fingerprint(point: AccessibilityPoint) -> tuple:
+def _fingerprint(point: AccessibilityPoint, xy) -> tuple:
+    """What an import compares; `xy`, the location's coordinates, read once by the caller."""
     values = tuple(str(getattr(point, name)) for name in POINT_FIELDS)
-    return (*values, point.point and point.point.ewkt, point.commune_id)
+    return (*values, tuple(xy), point.commune_id)
 
 
 def _metres(a: Point, b: Point) -> float:
@@ -414,17 +453,31 @@ def _metres(a: Point, b: Point) -> float:
 
 
 class _Communes:
-    """Communes by code, by id and by location, each looked up once per import."""
+    """Communes by code, by id and by location, each looked up once per import.
+
+    Locating a batch asks the database only which communes' boxes touch the grid
+    cells the points fall in (an index-only question, remembered per cell), then
+    tests the points against those few outlines in Python (shapely, vectorised):
+    a GiST probe and a point-in-polygon test per point in SQL cost about 1 ms a
+    point, most of it spent on the département, région and nation rows that the
+    same index returns. Both caches are bounded: the memory stays flat.
+    """
+
+    CELL = 0.02  # degrees: about 2 km, a few communes per cell
+    MAX_CELLS = 50_000
+    MAX_SHAPES = 5_000
 
     def __init__(self):
         self._by_code: dict[str, Territory | None] = {}
         self._by_id: dict[int, Territory] = {}
         self._at: dict[tuple[float, float], int | None] = {}
+        self._cells: dict[tuple[int, int], list[int]] = {}
+        self._shapes: dict[int, shapely.Geometry] = {}
 
     def for_row(self, row: ImportRow) -> Territory:
         """The file's INSEE code when the point lies in that commune; else the spatial join."""
         if not row.commune_code:
-            commune_id = self._at.get((row.point.x, row.point.y))
+            commune_id = self._at.get(row.xy)
             if commune_id is None:
                 raise ValidationError(
                     {"point": _("This point is not in a commune of France.")}
@@ -458,32 +511,81 @@ class _Communes:
 
     def by_id(self, pk: int) -> Territory:
         if pk not in self._by_id:
-            self._by_id[pk] = Territory.objects.only("id", "code", "path").get(pk=pk)
+            self.preload({pk})
         return self._by_id[pk]
 
-    def locate(self, points: list[Point]) -> None:
-        """The commune of each point, in one GiST-indexed query for the whole batch.
+    def preload(self, ids: set) -> None:
+        """Read the communes of a batch in one query, not one per commune."""
+        missing = ids - self._by_id.keys() - {None}
+        if missing:
+            communes = Territory.objects.filter(pk__in=missing).only(
+                "id", "code", "path"
+            )
+            self._by_id.update((c.pk, c) for c in communes)
 
-        `level || ''` keeps the planner off the (level, code) index: ANDed with the
-        GiST bitmap it cost 20 ms a point, the GiST scan alone about 1 ms.
-        """
-        self._at = {}  # one batch's worth: the memory of an import stays flat
-        wanted = list({(p.x, p.y) for p in points})
-        if not wanted:
+    def locate(self, points: list[tuple[float, float]]) -> None:
+        """The commune of each (x, y) of a batch (None: in no commune), for `for_row`."""
+        self._at = {}  # one batch's worth
+        by_cell: dict[tuple[int, int], list[tuple[float, float]]] = defaultdict(list)
+        for xy in set(points):
+            by_cell[self._cell(*xy)].append(xy)
+        self._load_cells([cell for cell in by_cell if cell not in self._cells])
+        self._load_shapes({pk for cell in by_cell for pk in self._cells[cell]})
+        for cell, xys in by_cell.items():
+            xs, ys = numpy.array(xys).T
+            found = numpy.zeros(len(xys), dtype=numpy.int64)  # 0: no commune yet
+            for pk in self._cells[cell]:  # by id: a point on a border, the lower id
+                todo = found == 0
+                if not todo.any():
+                    break
+                found[todo & shapely.intersects_xy(self._shapes[pk], xs, ys)] = pk
+            self._at.update(
+                zip(xys, (pk or None for pk in found.tolist()), strict=True)
+            )
+        self.preload(set(self._at.values()))
+
+    def _cell(self, x: float, y: float) -> tuple[int, int]:
+        return math.floor(x / self.CELL), math.floor(y / self.CELL)
+
+    def _load_cells(self, cells: list[tuple[int, int]]) -> None:
+        """The communes whose box touches each cell (GiST only, no outline read)."""
+        if not cells:
             return
-        table = Territory._meta.db_table
+        if len(self._cells) + len(cells) > self.MAX_CELLS:
+            self._cells.clear()
+        self._cells.update({cell: [] for cell in cells})
+        size, pad = self.CELL, 1e-9  # the pad: a point on a cell's edge, after rounding
         with connection.cursor() as cursor:
             cursor.execute(
-                f"""SELECT p.x, p.y, c.id FROM unnest(%s::float8[], %s::float8[]) AS p(x, y)
-                LEFT JOIN LATERAL (
-                    SELECT id FROM {table} t WHERE t.level || '' = 'commune'
-                    AND ST_Intersects(t.geom, ST_SetSRID(ST_MakePoint(p.x, p.y), %s))
-                    LIMIT 1
-                ) c ON true""",  # noqa: S608 - the table name is the model's, values are parameters
-                [[x for x, _y in wanted], [y for _x, y in wanted], settings.GEO_SRID],
+                f"""SELECT c.i, c.j, t.id FROM unnest(%s::int[], %s::int[]) AS c(i, j)
+                JOIN {Territory._meta.db_table} t ON t.level || '' = 'commune'
+                AND t.geom && ST_MakeEnvelope(c.i * %s - %s, c.j * %s - %s,
+                    (c.i + 1) * %s + %s, (c.j + 1) * %s + %s, %s)
+                ORDER BY t.id""",  # noqa: S608 - the model's table; values are parameters
+                [[i for i, _j in cells], [j for _i, j in cells],
+                 size, pad, size, pad, size, pad, size, pad, settings.GEO_SRID],
+            )  # fmt: skip
+            for i, j, commune_id in cursor.fetchall():
+                self._cells[(i, j)].append(commune_id)
+
+    def _load_shapes(self, ids: set[int]) -> None:
+        """Outlines of these communes, read once and prepared for point tests."""
+        missing = ids - self._shapes.keys()
+        if not missing:
+            return
+        if len(self._shapes) + len(missing) > self.MAX_SHAPES:
+            self._shapes.clear()
+            missing = ids
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, ST_AsBinary(geom) FROM {Territory._meta.db_table} "  # noqa: S608
+                "WHERE id = ANY(%s)",
+                [list(missing)],
             )
-            for x, y, commune_id in cursor.fetchall():
-                self._at[(x, y)] = commune_id
+            for commune_id, wkb in cursor.fetchall():
+                shape = shapely.from_wkb(bytes(wkb))
+                shapely.prepare(shape)
+                self._shapes[commune_id] = shape
 
 
 def _message(exc) -> str:
