@@ -30,7 +30,7 @@ NAMES = ("du Moulin", "des Lilas", "de la Gare", "du Marché", "des Écoles", "d
          "du Lavoir", "de la Mairie", "des Peupliers")  # fmt: skip
 SIDES = ("", " Haut", " Bas", " Neuf", " Vieux", " Nord", " Sud", " Est", " Ouest",
          " Prolongé", " Central", " Petit", " Grand", " Fleuri", " Ancien", " Royal",
-         " Joli", " Long", " Large", " Clos")  # fmt: skip
+         " Joli", " Étroit", " Large", " Clos")  # fmt: skip
 
 
 class Command(BaseCommand):
