@@ -8,16 +8,13 @@ and report every rejected row with its number and the reason.
 
 import math
 import re
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-import numpy
-import shapely
 from django.conf import settings
 from django.contrib.gis.geos import MultiPolygon, Point
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,6 +32,7 @@ from lib.names import prepare_texts
 from lib.pii import find_personal_data
 from sites.models import AccessibilityPoint, Dataset, PointSource, PointStatus
 from sites.services.bulk import copy_create, copy_update
+from sites.services.import_communes import Communes
 from territory.models import Territory
 from territory.sources import SourceError
 
@@ -110,9 +108,8 @@ class ImportRow:
     source_id: str
     commune_code: str = ""
     errors: list[str] = field(default_factory=list)  # found while reading the row
-    xy: tuple[float, float] | None = (
-        None  # the point's coordinates, read once (GEOS is slow)
-    )
+    # The point's coordinates, read once per row by the import (GEOS reads are slow).
+    xy: tuple[float, float] | None = None
 
 
 @dataclass
@@ -272,7 +269,7 @@ class _Batcher:
         self.dataset, self.source, self.acting_user = dataset, source, acting_user
         self.result = result
         self.seen: dict[str, int] = {}  # source id -> row number, across batches
-        self.communes = _Communes()
+        self.communes = Communes()
         self.allowed: dict[int, bool] = {}  # commune id -> may the user import there
         self.now = timezone.now()
         self.texts = _TextGuard()
@@ -285,7 +282,7 @@ class _Batcher:
             p.source_id: p
             for p in AccessibilityPoint.objects.filter(
                 dataset=self.dataset, source_id__in=[r.source_id for r in batch]
-            )
+            ).only("source_id", "commune", *UPDATED_FIELDS)
         }
         for row in batch:
             row.xy = (row.point.x, row.point.y) if row.point else None
@@ -450,142 +447,6 @@ def _metres(a: Point, b: Point) -> float:
         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
     )
     return 2 * 6_371_000 * math.asin(math.sqrt(h))
-
-
-class _Communes:
-    """Communes by code, by id and by location, each looked up once per import.
-
-    Locating a batch asks the database only which communes' boxes touch the grid
-    cells the points fall in (an index-only question, remembered per cell), then
-    tests the points against those few outlines in Python (shapely, vectorised):
-    a GiST probe and a point-in-polygon test per point in SQL cost about 1 ms a
-    point, most of it spent on the département, région and nation rows that the
-    same index returns. Both caches are bounded: the memory stays flat.
-    """
-
-    CELL = 0.02  # degrees: about 2 km, a few communes per cell
-    MAX_CELLS = 50_000
-    MAX_SHAPES = 5_000
-
-    def __init__(self):
-        self._by_code: dict[str, Territory | None] = {}
-        self._by_id: dict[int, Territory] = {}
-        self._at: dict[tuple[float, float], int | None] = {}
-        self._cells: dict[tuple[int, int], list[int]] = {}
-        self._shapes: dict[int, shapely.Geometry] = {}
-
-    def for_row(self, row: ImportRow) -> Territory:
-        """The file's INSEE code when the point lies in that commune; else the spatial join."""
-        if not row.commune_code:
-            commune_id = self._at.get(row.xy)
-            if commune_id is None:
-                raise ValidationError(
-                    {"point": _("This point is not in a commune of France.")}
-                )
-            return self.by_id(commune_id)
-        commune = self._code(row.commune_code)
-        if commune is None:
-            raise ValidationError(
-                {"commune_code": _("the commune code %(c)s does not exist") % {"c": row.commune_code}}
-            )  # fmt: skip
-        if not commune.tolerant_geom.intersects(row.point):
-            raise ValidationError(
-                {"commune_code": _("the point is not in commune %(c)s") % {"c": commune.code}}
-            )  # fmt: skip
-        return commune
-
-    def _code(self, code: str) -> Territory | None:
-        if code not in self._by_code:
-            commune = (
-                Territory.objects.communes()
-                .filter(code=code)
-                .only("id", "code", "path", "geom")
-                .first()
-            )
-            if commune is not None:
-                # About 100 m of slack: boundaries are simplified, sources place points on kerbs.
-                commune.tolerant_geom = commune.geom.buffer(0.001).prepared
-                self._by_id.setdefault(commune.pk, commune)
-            self._by_code[code] = commune
-        return self._by_code[code]
-
-    def by_id(self, pk: int) -> Territory:
-        if pk not in self._by_id:
-            self.preload({pk})
-        return self._by_id[pk]
-
-    def preload(self, ids: set) -> None:
-        """Read the communes of a batch in one query, not one per commune."""
-        missing = ids - self._by_id.keys() - {None}
-        if missing:
-            communes = Territory.objects.filter(pk__in=missing).only(
-                "id", "code", "path"
-            )
-            self._by_id.update((c.pk, c) for c in communes)
-
-    def locate(self, points: list[tuple[float, float]]) -> None:
-        """The commune of each (x, y) of a batch (None: in no commune), for `for_row`."""
-        self._at = {}  # one batch's worth
-        by_cell: dict[tuple[int, int], list[tuple[float, float]]] = defaultdict(list)
-        for xy in set(points):
-            by_cell[self._cell(*xy)].append(xy)
-        self._load_cells([cell for cell in by_cell if cell not in self._cells])
-        self._load_shapes({pk for cell in by_cell for pk in self._cells[cell]})
-        for cell, xys in by_cell.items():
-            xs, ys = numpy.array(xys).T
-            found = numpy.zeros(len(xys), dtype=numpy.int64)  # 0: no commune yet
-            for pk in self._cells[cell]:  # by id: a point on a border, the lower id
-                todo = found == 0
-                if not todo.any():
-                    break
-                found[todo & shapely.intersects_xy(self._shapes[pk], xs, ys)] = pk
-            self._at.update(
-                zip(xys, (pk or None for pk in found.tolist()), strict=True)
-            )
-        self.preload(set(self._at.values()))
-
-    def _cell(self, x: float, y: float) -> tuple[int, int]:
-        return math.floor(x / self.CELL), math.floor(y / self.CELL)
-
-    def _load_cells(self, cells: list[tuple[int, int]]) -> None:
-        """The communes whose box touches each cell (GiST only, no outline read)."""
-        if not cells:
-            return
-        if len(self._cells) + len(cells) > self.MAX_CELLS:
-            self._cells.clear()
-        self._cells.update({cell: [] for cell in cells})
-        size, pad = self.CELL, 1e-9  # the pad: a point on a cell's edge, after rounding
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""SELECT c.i, c.j, t.id FROM unnest(%s::int[], %s::int[]) AS c(i, j)
-                JOIN {Territory._meta.db_table} t ON t.level || '' = 'commune'
-                AND t.geom && ST_MakeEnvelope(c.i * %s - %s, c.j * %s - %s,
-                    (c.i + 1) * %s + %s, (c.j + 1) * %s + %s, %s)
-                ORDER BY t.id""",  # noqa: S608 - the model's table; values are parameters
-                [[i for i, _j in cells], [j for _i, j in cells],
-                 size, pad, size, pad, size, pad, size, pad, settings.GEO_SRID],
-            )  # fmt: skip
-            for i, j, commune_id in cursor.fetchall():
-                self._cells[(i, j)].append(commune_id)
-
-    def _load_shapes(self, ids: set[int]) -> None:
-        """Outlines of these communes, read once and prepared for point tests."""
-        missing = ids - self._shapes.keys()
-        if not missing:
-            return
-        if len(self._shapes) + len(missing) > self.MAX_SHAPES:
-            self._shapes.clear()
-            missing = ids
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT id, ST_AsBinary(geom) FROM {Territory._meta.db_table} "  # noqa: S608
-                "WHERE id = ANY(%s)",
-                [list(missing)],
-            )
-            for commune_id, wkb in cursor.fetchall():
-                shape = shapely.from_wkb(bytes(wkb))
-                shapely.prepare(shape)
-                self._shapes[commune_id] = shape
 
 
 def _message(exc) -> str:

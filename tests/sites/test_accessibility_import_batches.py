@@ -4,8 +4,10 @@ import random
 from unittest.mock import patch
 
 import pytest
+from django.contrib.gis.geos import Point
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from sites.models import AccessibilityPoint
 from sites.services import accessibility
@@ -15,7 +17,7 @@ from sites.services.accessibility import (
     dataset_for,
     import_points,
 )
-from territory.models import Level
+from territory.models import Level, Territory
 from tests.factories import territory
 
 pytestmark = pytest.mark.django_db
@@ -72,3 +74,28 @@ def test_an_unchanged_reimport_writes_nothing_and_costs_one_query_per_batch():
         AccessibilityPoint.objects.values_list("commune__code", flat=True)
     )
     assert commune_codes == set(COMMUNES)
+
+
+def test_communes_found_by_batch_agree_with_postgis_on_borders_and_at_sea():
+    """Vertices of a commune's outline lie on its border: PostGIS's answer is the rule."""
+    outline = territory("92012", Level.COMMUNE).geom[0].exterior_ring
+    places = [(x, y) for x, y in outline.coords[:60]] + [(-5.0, 45.0)]  # last: at sea
+    rows = [
+        ImportRow(n, {}, Point(x, y, srid=4326), f"V{n}")
+        for n, (x, y) in enumerate(places, start=1)
+    ]
+    with translation.override("en"):
+        result = import_points(rows, dataset=dataset_for("test/border"), partial=True)
+    stored = dict(AccessibilityPoint.objects.values_list("source_id", "commune__code"))
+    for row, (x, y) in zip(rows, places, strict=True):
+        expected = set(
+            Territory.objects.communes()
+            .filter(geom__intersects=Point(x, y, srid=4326))
+            .values_list("code", flat=True)
+        )
+        if expected:
+            assert stored[row.source_id] in expected, (x, y)
+        else:
+            assert row.source_id not in stored
+    assert result.rejected_count == 1
+    assert result.rejected[0].startswith(f"row {len(places)}")
