@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.gis.geos import MultiPolygon, Point
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,8 +28,11 @@ from actors.capabilities import (
     require,
 )
 from lib.free_text import check_free_text
+from lib.names import prepare_texts
 from lib.pii import find_personal_data
 from sites.models import AccessibilityPoint, Dataset, PointSource, PointStatus
+from sites.services.bulk import copy_create, copy_update
+from sites.services.import_communes import Communes
 from territory.models import Territory
 from territory.sources import SourceError
 
@@ -105,6 +108,8 @@ class ImportRow:
     source_id: str
     commune_code: str = ""
     errors: list[str] = field(default_factory=list)  # found while reading the row
+    # The point's coordinates, read once per row by the import (GEOS reads are slow).
+    xy: tuple[float, float] | None = None
 
 
 @dataclass
@@ -264,10 +269,11 @@ class _Batcher:
         self.dataset, self.source, self.acting_user = dataset, source, acting_user
         self.result = result
         self.seen: dict[str, int] = {}  # source id -> row number, across batches
-        self.communes = _Communes()
+        self.communes = Communes()
         self.allowed: dict[int, bool] = {}  # commune id -> may the user import there
         self.now = timezone.now()
         self.texts = _TextGuard()
+        self.field_names = [f.name for f in AccessibilityPoint._meta.concrete_fields]
 
     def apply(self, batch: list[ImportRow]) -> int:
         if not batch:
@@ -276,17 +282,21 @@ class _Batcher:
             p.source_id: p
             for p in AccessibilityPoint.objects.filter(
                 dataset=self.dataset, source_id__in=[r.source_id for r in batch]
-            )
+            ).only("source_id", "commune", *UPDATED_FIELDS)
         }
-        self.communes.locate([r.point for r in batch if r.point and not r.commune_code])
+        for row in batch:
+            row.xy = (row.point.x, row.point.y) if row.point else None
+        self.communes.locate([r.xy for r in batch if r.xy and not r.commune_code])
+        self.communes.preload({p.commune_id for p in existing.values()})
+        self.texts.prepare([r for r in batch if r.source_id not in existing])
         to_create, to_update = [], []
         for row in batch:
             point = self._checked(row, existing)
             if point is None:
                 continue
             (to_update if point.pk else to_create).append(point)
-        AccessibilityPoint.objects.bulk_create(to_create)
-        AccessibilityPoint.objects.bulk_update(to_update, UPDATED_FIELDS)
+        copy_create(AccessibilityPoint, to_create)
+        copy_update(AccessibilityPoint, to_update, UPDATED_FIELDS)
         self.result.created += len(to_create)
         self.result.updated += len(to_update)
         return len(batch)
@@ -322,27 +332,41 @@ class _Batcher:
             # An existing point is only changed by an admin of where it stands now.
             self._require_scope(self.communes.by_id(point.commune_id))
         self._require_scope(commune)
-        before = _fingerprint(point)
+        if point.pk is None:
+            self._set(point, row, commune)
+            self._clean(point, row)
+            return point
+        before = _fingerprint(point, point.point.coords)
         old_place = (point.commune_id, point.point)
+        self._set(point, row, commune)
+        # A row equal to what is stored was checked when it was stored: a
+        # re-import of an unchanged file costs no cleaning and no text guard.
+        if before == _fingerprint(point, row.xy):
+            return None
+        self._clean(point, row)
+        if before == _fingerprint(point, row.xy):
+            return None
+        self._note_move(row, old_place, commune)
+        point.updated_at = self.now
+        return point
+
+    @staticmethod
+    def _set(point: AccessibilityPoint, row: ImportRow, commune: Territory) -> None:
         for name, value in row.values.items():
             setattr(point, name, value)
         point.point, point.commune = row.point, commune
-        # Fields one by one, then the free-text guard through the import's cache.
+
+    def _clean(self, point: AccessibilityPoint, row: ImportRow) -> None:
+        """The fields the file set, then the free-text guard through the import's cache."""
+        cleaned = {*row.values, "point", "source_id"}
         try:
             point.clean_fields(
-                exclude=["reported_by", "verified_by", "commune", "dataset"]
+                exclude=[f for f in self.field_names if f not in cleaned]
             )
         except ValidationError as exc:
             raise ValidationError(exc.message_dict | self.texts.errors(point)) from None
         if errors := self.texts.errors(point):
             raise ValidationError(errors)
-        if point.pk is None:
-            return point
-        if before == _fingerprint(point):
-            return None
-        self._note_move(row, old_place, commune)
-        point.updated_at = self.now
-        return point
 
     def _note_move(self, row: ImportRow, old_place, commune: Territory) -> None:
         old_commune_id, old_point = old_place
@@ -378,6 +402,17 @@ class _TextGuard:
     def __init__(self):
         self._seen: dict[tuple[str, str], list] = {}
 
+    def prepare(self, batch: list[ImportRow]) -> None:
+        """Hand the batch's new streets to the language model at once (lib.names)."""
+        new: dict[tuple[str, str], str] = {}
+        for row in batch:
+            for name in AccessibilityPoint.free_text_fields:
+                text = row.values.get(name) or ""
+                key = (name, self.HOUSE_NUMBERS.sub("", text))
+                if text and key not in self._seen:
+                    new.setdefault(key, text)
+        prepare_texts(new.values())
+
     def errors(self, point: AccessibilityPoint) -> dict[str, list]:
         errors: dict[str, list] = {}
         for name in point.free_text_fields:
@@ -398,9 +433,10 @@ class _TextGuard:
 UPDATED_FIELDS = [*POINT_FIELDS, "point", "commune", "updated_at"]
 
 
-def _fingerprint(point: AccessibilityPoint) -> tuple:
+def _fingerprint(point: AccessibilityPoint, xy) -> tuple:
+    """What an import compares; `xy`, the location's coordinates, read once by the caller."""
     values = tuple(str(getattr(point, name)) for name in POINT_FIELDS)
-    return (*values, point.point and point.point.ewkt, point.commune_id)
+    return (*values, tuple(xy), point.commune_id)
 
 
 def _metres(a: Point, b: Point) -> float:
@@ -411,79 +447,6 @@ def _metres(a: Point, b: Point) -> float:
         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
     )
     return 2 * 6_371_000 * math.asin(math.sqrt(h))
-
-
-class _Communes:
-    """Communes by code, by id and by location, each looked up once per import."""
-
-    def __init__(self):
-        self._by_code: dict[str, Territory | None] = {}
-        self._by_id: dict[int, Territory] = {}
-        self._at: dict[tuple[float, float], int | None] = {}
-
-    def for_row(self, row: ImportRow) -> Territory:
-        """The file's INSEE code when the point lies in that commune; else the spatial join."""
-        if not row.commune_code:
-            commune_id = self._at.get((row.point.x, row.point.y))
-            if commune_id is None:
-                raise ValidationError(
-                    {"point": _("This point is not in a commune of France.")}
-                )
-            return self.by_id(commune_id)
-        commune = self._code(row.commune_code)
-        if commune is None:
-            raise ValidationError(
-                {"commune_code": _("the commune code %(c)s does not exist") % {"c": row.commune_code}}
-            )  # fmt: skip
-        if not commune.tolerant_geom.intersects(row.point):
-            raise ValidationError(
-                {"commune_code": _("the point is not in commune %(c)s") % {"c": commune.code}}
-            )  # fmt: skip
-        return commune
-
-    def _code(self, code: str) -> Territory | None:
-        if code not in self._by_code:
-            commune = (
-                Territory.objects.communes()
-                .filter(code=code)
-                .only("id", "code", "path", "geom")
-                .first()
-            )
-            if commune is not None:
-                # About 100 m of slack: boundaries are simplified, sources place points on kerbs.
-                commune.tolerant_geom = commune.geom.buffer(0.001).prepared
-                self._by_id.setdefault(commune.pk, commune)
-            self._by_code[code] = commune
-        return self._by_code[code]
-
-    def by_id(self, pk: int) -> Territory:
-        if pk not in self._by_id:
-            self._by_id[pk] = Territory.objects.only("id", "code", "path").get(pk=pk)
-        return self._by_id[pk]
-
-    def locate(self, points: list[Point]) -> None:
-        """The commune of each point, in one GiST-indexed query for the whole batch.
-
-        `level || ''` keeps the planner off the (level, code) index: ANDed with the
-        GiST bitmap it cost 20 ms a point, the GiST scan alone about 1 ms.
-        """
-        self._at = {}  # one batch's worth: the memory of an import stays flat
-        wanted = list({(p.x, p.y) for p in points})
-        if not wanted:
-            return
-        table = Territory._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""SELECT p.x, p.y, c.id FROM unnest(%s::float8[], %s::float8[]) AS p(x, y)
-                LEFT JOIN LATERAL (
-                    SELECT id FROM {table} t WHERE t.level || '' = 'commune'
-                    AND ST_Intersects(t.geom, ST_SetSRID(ST_MakePoint(p.x, p.y), %s))
-                    LIMIT 1
-                ) c ON true""",  # noqa: S608 - the table name is the model's, values are parameters
-                [[x for x, _y in wanted], [y for _x, y in wanted], settings.GEO_SRID],
-            )
-            for x, y, commune_id in cursor.fetchall():
-                self._at[(x, y)] = commune_id
 
 
 def _message(exc) -> str:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from lib.names import language_of, probable_names
+from lib.names import language_of, prepare_texts, probable_names
 from lib.pii import find_personal_data
 
 NAMES = [
@@ -49,6 +49,13 @@ def test_a_residents_name_is_flagged(text, name):
 @pytest.mark.parametrize("text", NOT_NAMES)
 def test_places_institutions_and_plain_notes_are_not_flagged(text):
     assert probable_names(text) == []
+
+
+def test_texts_prepared_together_get_the_answers_of_texts_read_one_by_one():
+    texts = [text for text, _name in NAMES] + NOT_NAMES
+    one_by_one = [probable_names(text) for text in texts]
+    prepare_texts(texts)  # an import's batch: the model reads them all at once
+    assert [probable_names(text) for text in texts] == one_by_one
 
 
 def test_a_known_place_is_not_a_name_but_a_first_name_stays_one():

@@ -1,4 +1,5 @@
 import sys
+import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -80,9 +81,15 @@ class Command(BaseCommand):
             action="store_true",
             help="apply the moves of existing points the file asks for",
         )
+        parser.add_argument(
+            "--progress",
+            action="store_true",
+            help="show a progress bar even when stderr is not a terminal",
+        )
 
     def handle(self, *args, **options) -> None:
         path = options["file"]
+        started = time.monotonic()
         try:
             result = self._import(path, options)
         except SourceError as exc:
@@ -94,7 +101,8 @@ class Command(BaseCommand):
         for move in result.moves:
             self.stderr.write(f"moved {move.describe()}")
         prefix = "Dry run, nothing changed: " if options["dry_run"] else ""
-        self.stdout.write(f"{path.name}: {prefix}{result.summary()}")
+        seconds = time.monotonic() - started
+        self.stdout.write(f"{path.name}: {prefix}{result.summary()} ({seconds:.1f} s)")
 
     def _import(self, path: Path, options) -> ImportResult:
         dataset = dataset_for(options["dataset"], options["title"])
@@ -104,7 +112,7 @@ class Command(BaseCommand):
             path, explicit, row_filter=row_filter, encoding=options["encoding"]
         ) as reading:
             dataset.mapping, dataset.row_filter = explicit, list(row_filter)
-            with _Progress(self.stderr) as progress:
+            with _Progress(self.stderr, options["progress"]) as progress:
                 return import_points(
                     reading.rows(),
                     dataset=dataset,
@@ -138,16 +146,18 @@ def _refusal(result: ImportResult) -> str:
 class _Progress:
     """A progress bar on a terminal; elsewhere (logs, cron) one count line at the end."""
 
-    def __init__(self, stream):
+    def __init__(self, stream, forced: bool = False):
         self.stream = stream
+        self.shown = forced or sys.stderr.isatty()
         self.bar = None
         self.done = 0
+        self.started = time.monotonic()
 
     def __enter__(self):
-        if sys.stderr.isatty():
+        if self.shown:
             from tqdm import tqdm
 
-            self.bar = tqdm(unit=" rows", file=sys.stderr, leave=False)
+            self.bar = tqdm(unit=" rows", file=sys.stderr, leave=False, mininterval=0.5)
         return self
 
     def __call__(self, done: int) -> None:
@@ -158,5 +168,8 @@ class _Progress:
     def __exit__(self, *exc_info) -> None:
         if self.bar is not None:
             self.bar.close()
-        else:
-            self.stream.write(f"{self.done} rows read")
+        seconds = time.monotonic() - self.started
+        rate = self.done / seconds if seconds else 0
+        self.stream.write(
+            f"{self.done} rows read in {seconds:.1f} s ({rate:,.0f} rows/s)"
+        )
