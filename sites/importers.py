@@ -392,23 +392,43 @@ def open_records(path: Path, encoding: str | None = None):
     The readers of this module, plus Excel workbooks (first sheet, header on
     line 1), for imports that parse rows their own way.
     """
-    if path.suffix.lower() in XLSX_SUFFIXES:
-        with _xlsx_records(path) as opened:
-            yield opened
-    else:
-        with _open_records(path, encoding) as opened:
-            yield opened
+    try:
+        if path.suffix.lower() in XLSX_SUFFIXES:
+            with _xlsx_records(path) as (columns, records):
+                yield columns, _decoded(records, path.name)
+        else:
+            with _open_records(path, encoding) as (columns, records):
+                yield columns, _decoded(records, path.name)
+    except UnicodeDecodeError as exc:  # in the header, before any row
+        raise SourceError(_not_text(path.name, exc)) from None
+
+
+def _decoded(records, name: str):
+    """A file that is not text in the encoding chosen is an error naming it, not a 500."""
+    try:
+        yield from records
+    except UnicodeDecodeError as exc:
+        raise SourceError(_not_text(name, exc)) from None
+
+
+def _not_text(name: str, exc: UnicodeDecodeError) -> str:
+    return _(
+        "%(file)s: not a text file in the chosen encoding (%(why)s): save it as CSV "
+        "UTF-8, or choose Latin-1 / Windows-1252"
+    ) % {"file": name, "why": exc.reason}
 
 
 @contextlib.contextmanager
 def _xlsx_records(path: Path):
     """Read-only mode streams the sheet's rows: the workbook is never loaded whole."""
+    from zipfile import BadZipFile
+
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as exc:
         raise SourceError(
             _("%(file)s: cannot be read as an Excel workbook (%(why)s)")
             % {"file": path.name, "why": exc}

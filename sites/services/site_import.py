@@ -10,6 +10,7 @@ whole file unless `partial`; a dry run rolls everything back. Points must fall i
 a commune of France, and in one the importer administers.
 """
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -108,6 +110,7 @@ class _Batcher:
         self.seen: dict[str, int] = {}  # source id -> row number, across batches
         self.communes = _Communes()
         self.allowed: dict[int, bool] = {}
+        self.counts: Counter[str] = Counter()
 
     def apply(self, batch: list[ImportRow]) -> int:
         if not batch:
@@ -122,11 +125,15 @@ class _Batcher:
             [r.point for r in batch if r.point and not r.commune_code and in_france(r.point)]
         )  # fmt: skip
         for row in batch:
+            self.counts = Counter()  # a row counts only once all its writes are done
             try:
                 with transaction.atomic():  # a rejected row leaves nothing behind
                     self._apply(row, existing.get(row.source_id))
             except (ValidationError, PermissionDenied) as exc:
                 self.result.reject(row.number, _message(exc))
+                continue
+            for name, count in self.counts.items():
+                setattr(self.result, name, getattr(self.result, name) + count)
         return len(batch)
 
     def _apply(self, row: ImportRow, site: Site | None) -> None:
@@ -153,16 +160,21 @@ class _Batcher:
                 acting_user=self.user,
                 confirm_nearby=True,  # a file lists neighbouring sites on purpose
             )
-            self.result.created += 1
-            self.result.closed += not site.is_open
+            self.counts["created"] += 1
+            self.counts["closed"] += not site.is_open
         else:
             self._require_scope(self.communes.by_id(site.commune_id))
             if not self._update(site, point, values, note):
-                self.result.unchanged += 1
+                self.counts["unchanged"] += 1
                 return
-            self.result.updated += 1
+            self.counts["updated"] += 1
         if note and not site.notes.filter(text=note).exists():
-            add_note(site, note, acting_user=self.user)
+            try:
+                add_note(site, note, acting_user=self.user)
+            except (
+                ValidationError
+            ) as exc:  # named after the mapped field, not the model's
+                raise ValidationError({"note": exc.messages}) from None
 
     def _place(self, row: ImportRow) -> tuple[Point, Territory]:
         """The row's point and commune: in France, in a commune of the tree."""
@@ -174,13 +186,14 @@ class _Batcher:
             commune = self.communes._code(row.commune_code)
             if commune is None:
                 raise ValidationError({"commune_code": _("the commune code %(c)s does not exist") % {"c": row.commune_code}})  # fmt: skip
-            self.result.at_commune_centre += 1
+            self.counts["at_commune_centre"] += 1
             return commune.geom.point_on_surface, commune
         if not in_france(row.point):
             name, km = nearest_area((row.point.x, row.point.y))
             raise ValidationError(
                 {"point": _("(lon %(x)s, lat %(y)s) is outside France; the nearest French area is %(area)s, %(km)s km away")
-                 % {"x": row.point.x, "y": row.point.y, "area": name, "km": f"{km:,.0f}"}}
+                 % {"x": row.point.x, "y": row.point.y, "area": name,
+                    "km": number_format(round(km), force_grouping=True)}}
             )  # fmt: skip
         try:
             return row.point, self.communes.for_row(row)
@@ -218,7 +231,7 @@ class _Batcher:
         write = {"acting_user": self.user}
         if reopening:
             site = reopen_site(site, expected_version=site.version, **write)
-            self.result.reopened += 1
+            self.counts["reopened"] += 1
         if changes:
             site = update_site(site, changes, expected_version=site.version, **write)
         if diffs := _differs(site, closure):
@@ -238,7 +251,7 @@ class _Batcher:
             reason=given("closure_reason"), housed=given("housed_count"),
             sheltered=given("sheltered_count"), no_solution=given("no_solution_count"),
         )  # fmt: skip
-        self.result.closed += 1
+        self.counts["closed"] += 1
 
 
 def _differs(site: Site, values: dict) -> dict:

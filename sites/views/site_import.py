@@ -80,12 +80,28 @@ class SiteImportForm(ImportForm):
         return upload
 
 
+# The mapping step's fields in groups, each a fieldset with its legend.
+MAPPING_GROUPS = (
+    (gettext_lazy("Identifier and place"), ("source_id", "commune_code", "lon", "lat", "wkt", "name", "address", "address_details")),
+    (gettext_lazy("Kind, status and closure"), ("kind", "status", "land_owner_type", "opened_on", "declared_on", "closed_on", "closure_reason", "housed_count", "sheltered_count", "no_solution_count")),
+    (gettext_lazy("Population"), ("people", "households", "women", "minors", "minors_0_3", "minors_3_6", "minors_6_12", "minors_12_18", "minors_in_school", "population_date", "population_source")),
+    (gettext_lazy("Living conditions"), ("water", "toilets", "electricity", "waste", "pests", "fire_prevention")),
+    (gettext_lazy("Journal"), ("note",)),
+)  # fmt: skip
+
+
 class SiteMappingForm(MappingForm):
     mappable_fields = MAPPABLE_FIELDS
 
     def __init__(self, *args, **kwargs):
         self.field_labels = field_labels()
         super().__init__(*args, **kwargs)
+
+    def groups(self) -> list[tuple[str, list]]:
+        return [
+            (str(legend), [self[f"map_{name}"] for name in names])
+            for legend, names in MAPPING_GROUPS
+        ]
 
 
 @login_required

@@ -194,7 +194,7 @@ def test_personal_data_in_a_note_is_refused_and_a_clean_note_goes_to_the_journal
         f"id;lon;lat;commentaire\nN1;{point.x};{point.y};contact jean.dupont@mail.fr\n",
         encoding="utf-8",
     )
-    with pytest.raises(CommandError, match="row 2: text: Personal data"):
+    with pytest.raises(CommandError, match="row 2: note: Personal data"):
         run(path)
     assert not Site.objects.exists()
     path.write_text(
@@ -311,4 +311,33 @@ def test_the_api_refuses_a_closed_site_from_a_contributor_naming_the_field():
     body["properties"] = {"closed_on": "2024-03-15"}
     refused = api.post("/api/v1/sites/", body, format="json")
     assert refused.status_code == 400 and "closed_on" in refused.json()
+    assert not Site.objects.exists()
+
+
+def test_a_row_rejected_after_its_first_write_is_not_counted(admin, tmp_path, capsys):
+    point = point_in("92012")
+    path = tmp_path / "late.csv"
+    path.write_text(
+        "id;lon;lat;code_insee;commentaire\n"
+        f"N1;{point.x};{point.y};;accès par le chemin\n"
+        f"N2;{point.x};{point.y};;appeler le 06 12 34 56 78\n"
+        "N3;;;93066;\n",
+        encoding="utf-8",
+    )
+    run(path, "--partial")
+    out = capsys.readouterr().out
+    assert "1 created, 0 updated, 0 unchanged, 2 rejected" in out
+    assert "placed at" not in out and "closed" not in out
+    assert list(Site.objects.values_list("source_id", flat=True)) == ["N1"]
+
+
+def test_an_unreadable_file_is_refused_with_its_reason(admin, tmp_path):
+    fake = tmp_path / "fake.xlsx"
+    fake.write_text("id;nom\nA;B\n")
+    with pytest.raises(CommandError, match="cannot be read as an Excel workbook"):
+        run(fake)
+    junk = tmp_path / "junk.csv"
+    junk.write_bytes(b"id;nom\nA;\xff\xfe\x00\n")
+    with pytest.raises(CommandError, match="not a text file in the chosen encoding"):
+        run(junk, "--encoding", "utf-8")
     assert not Site.objects.exists()
