@@ -43,6 +43,7 @@ from sites.services.site import (
 )
 from territory.extent import FRANCE_AREAS, nearest_area
 from territory.models import Territory
+from territory.sources import SourceError
 
 
 @dataclass
@@ -80,6 +81,12 @@ def import_sites(rows: Iterable[ImportRow], *, dataset: Dataset, acting_user, pa
     `dataset` may be unsaved: it is saved with the import (and rolled back with it).
     """
     require(acting_user, IMPORT_ANY_SITES)
+    if dataset.pk is not None and dataset.points.exists():
+        # One saved mapping per dataset: a points file's would be overwritten.
+        raise SourceError(
+            _("dataset %(key)s holds accessibility points: give the sites their own dataset")
+            % {"key": dataset.key}
+        )  # fmt: skip
     result = SiteImportResult()
     new_dataset = dataset.pk is None
     try:

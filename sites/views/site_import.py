@@ -62,6 +62,8 @@ class SiteImportForm(ImportForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # A dataset of accessibility points keeps its own mapping: not offered here.
+        self.fields["dataset"].queryset = Dataset.objects.filter(points=None)
         self.fields["new_dataset"].help_text = _(
             "For example pref92/campements (letters, digits, hyphens)."
         )

@@ -341,3 +341,16 @@ def test_an_unreadable_file_is_refused_with_its_reason(admin, tmp_path):
     with pytest.raises(CommandError, match="not a text file in the chosen encoding"):
         run(junk, "--encoding", "utf-8")
     assert not Site.objects.exists()
+
+
+def test_a_dataset_of_accessibility_points_is_not_reused_for_sites(admin, tmp_path):
+    from sites.models import AccessibilityPoint
+    from tests.factories import territory
+
+    dataset = Dataset.objects.create(publisher="gpso", identifier="places-pmr")
+    AccessibilityPoint.objects.create(
+        point=point_in("92012"), commune=territory("92012"), dataset=dataset
+    )
+    with pytest.raises(CommandError, match="holds accessibility points"):
+        run(csv_file(tmp_path, row("A1")), dataset="gpso/places-pmr")
+    assert not Site.objects.exists()
