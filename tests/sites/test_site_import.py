@@ -354,3 +354,14 @@ def test_a_dataset_of_accessibility_points_is_not_reused_for_sites(admin, tmp_pa
     with pytest.raises(CommandError, match="holds accessibility points"):
         run(csv_file(tmp_path, row("A1")), dataset="gpso/places-pmr")
     assert not Site.objects.exists()
+
+
+def test_a_row_that_reopens_a_closed_site_reopens_it_through_the_service(admin, tmp_path, capsys):  # fmt: skip
+    run(csv_file(tmp_path, row("A1", status="closed by court decision", closed="2024-03-15")))  # fmt: skip
+    run(csv_file(tmp_path, row("A1", status="open", people="3")))
+    assert "0 created, 1 updated, 0 unchanged, 0 rejected, 1 reopened" in capsys.readouterr().out.splitlines()[-1]  # fmt: skip
+    site = Site.objects.get()
+    assert (site.status, site.closed_on, site.people) == (SiteStatus.OPEN, None, 3)
+    assert list(site.revisions.values_list("action", flat=True)) == [
+        "declared", "closed", "reopened", "updated",
+    ]  # fmt: skip
