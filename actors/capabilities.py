@@ -33,6 +33,9 @@ DECLARE_SITE = "sites.add_site"
 CHANGE_SITE = "sites.change_site"
 CLOSE_SITE = "sites.close_site"
 SEE_PROCEDURES = "sites.see_procedures"
+# Bulk imports of sites: local admins, each row inside the communes they administer.
+IMPORT_SITES = "sites.import_site"
+IMPORT_ANY_SITES = "sites.import_some_sites"
 
 # Accessibility: contributors report spaces; local admins verify or remove them,
 # set a commune's rules and import datasets.
@@ -76,6 +79,8 @@ CAPABILITIES = {
     CHANGE_SITE: is_in_write_scope,
     CLOSE_SITE: is_local_admin_of,
     SEE_PROCEDURES: is_local_admin_of,
+    IMPORT_SITES: is_local_admin_of,
+    IMPORT_ANY_SITES: is_any_local_admin,
     REPORT_POINT: is_in_write_scope,
     VERIFY_POINT: is_local_admin_of,
     SET_PARKING_RULES: is_local_admin_of,
@@ -138,6 +143,7 @@ def _refusals() -> dict[str, str]:
             "the local administrators of the commune can."
         ),
         IMPORT_ANY_POINTS: _("Only local administrators import accessibility points."),
+        IMPORT_ANY_SITES: _("Only local administrators import sites."),
         HANDLE_REPORT: _(
             "This report is outside the territories where you are a local administrator."
         ),

@@ -15,6 +15,8 @@ TRACKED_FIELDS = [
     for f in Site._meta.concrete_fields
     if f.name
     not in ("id", "version", "created_at", "updated_at", "created_by", "updated_by")
+    # The import key is set once, at creation: not a change of the site.
+    and f.name not in ("dataset", "source_id")
 ]
 
 

@@ -378,3 +378,76 @@ def _number(name: str, text: str, errors: list[str]) -> Decimal | int | str:
 def _yes_no(text: str) -> bool | None:
     lowered = text.lower()
     return True if lowered in YES else False if lowered in NO else None
+
+
+# --- shared by other imports (sites): any file above, XLSX too --------------------
+
+XLSX_SUFFIXES = (".xlsx",)
+
+
+@contextlib.contextmanager
+def open_records(path: Path, encoding: str | None = None):
+    """(columns, records) of a file, each record (number, properties, point or None).
+
+    The readers of this module, plus Excel workbooks (first sheet, header on
+    line 1), for imports that parse rows their own way.
+    """
+    try:
+        if path.suffix.lower() in XLSX_SUFFIXES:
+            with _xlsx_records(path) as (columns, records):
+                yield columns, _decoded(records, path.name)
+        else:
+            with _open_records(path, encoding) as (columns, records):
+                yield columns, _decoded(records, path.name)
+    except UnicodeDecodeError as exc:  # in the header, before any row
+        raise SourceError(_not_text(path.name, exc)) from None
+
+
+def _decoded(records, name: str):
+    """A file that is not text in the encoding chosen is an error naming it, not a 500."""
+    try:
+        yield from records
+    except UnicodeDecodeError as exc:
+        raise SourceError(_not_text(name, exc)) from None
+
+
+def _not_text(name: str, exc: UnicodeDecodeError) -> str:
+    return _(
+        "%(file)s: not a text file in the chosen encoding (%(why)s): save it as CSV "
+        "UTF-8, or choose Latin-1 / Windows-1252"
+    ) % {"file": name, "why": exc.reason}
+
+
+@contextlib.contextmanager
+def _xlsx_records(path: Path):
+    """Read-only mode streams the sheet's rows: the workbook is never loaded whole."""
+    from zipfile import BadZipFile
+
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise SourceError(
+            _("%(file)s: cannot be read as an Excel workbook (%(why)s)")
+            % {"file": path.name, "why": exc}
+        ) from exc
+    try:
+        lines = workbook.worksheets[0].iter_rows(values_only=True)
+        header = [str(c).strip() if c is not None else "" for c in next(lines, ())]
+        yield [c for c in header if c], _xlsx_rows(lines, header)
+    finally:
+        workbook.close()
+
+
+def _xlsx_rows(lines, header: list[str]):
+    # Line numbers as the spreadsheet shows them: the header is line 1.
+    for number, cells in enumerate(lines, start=2):
+        props = {
+            name: value for name, value in zip(header, cells, strict=False) if name
+        }
+        if all(value in (None, "") for value in props.values()):
+            continue  # formatted but empty lines at the end of a sheet
+        text = {k: "" if v is None else str(v) for k, v in props.items()}
+        yield number, props, _csv_point(text)

@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from sites.views import accessibility, export, report, site
+from sites.views import accessibility, export, report, site, site_import
 
 site_patterns = [
     path("", site.site_list, name="list"),
     path("new/", site.site_create, name="create"),
+    path("import/", site_import.import_sites_view, name="import"),
     path("<int:pk>/", site.site_detail, name="detail"),
     path("<int:pk>/edit/", site.site_update, name="update"),
     path("<int:pk>/close/", site.site_close, name="close"),

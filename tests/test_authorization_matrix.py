@@ -88,6 +88,7 @@ ROUTES = {
     "sites/": "matrix", "sites/new/": "matrix", "sites/<int:pk>/": "matrix", "sites/<int:pk>/edit/": "matrix",
     "sites/<int:pk>/close/": "local_admin (tests/sites)", "sites/<int:pk>/notes/": "contributor (tests/sites)",
     "sites/<int:pk>/procedures/": "local_admin (tests/sites)",
+    "sites/import/": "local_admin, rows in the communes they administer (tests/sites/test_site_web_import, test_site_import)",
     "reports/new/": "public (rate limited, tests/sites/test_public_reports)", "reports/thanks/": "public",
     "reports/": "local_admin (scoped, tests/sites/test_public_reports)",
     "reports/<int:pk>/": "local_admin (scoped, tests/sites/test_public_reports)",

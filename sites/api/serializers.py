@@ -48,7 +48,7 @@ class SiteSerializer(FeatureInput, GeoFeatureModelSerializer):
     class Meta:
         model = Site
         geo_field = "point"
-        exclude = ("created_by", "updated_by", "commune")
+        exclude = ("created_by", "updated_by", "commune", "dataset", "source_id")
         read_only_fields = (
             "created_at", "updated_at", "water_status", "toilets_status", "electricity_status",
             "waste_status", "pests_status", "fire_prevention_status",

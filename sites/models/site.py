@@ -145,6 +145,19 @@ class Site(InCommune):
     waste_status = status_field("waste")
     pests_status = status_field("pests")
     fire_prevention_status = status_field("fire_prevention")
+    # The key of an imported site: (dataset, source id), so a re-import updates it.
+    dataset = models.ForeignKey(
+        "sites.Dataset",
+        verbose_name=_("dataset"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sites",
+        editable=False,
+    )
+    source_id = models.CharField(
+        _("identifier at the source"), max_length=100, blank=True, editable=False
+    )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
@@ -176,6 +189,13 @@ class Site(InCommune):
             ("see_procedures", _("Can see procedures")),
         ]
         indexes = [models.Index(fields=["status", "kind"], name="site_status_kind")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dataset", "source_id"],
+                condition=models.Q(dataset__isnull=False),
+                name="site_dataset_source_id",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name or self.address or f"#{self.pk}"

@@ -80,6 +80,12 @@ def _require(user, capability: str, obj) -> None:
 def declare_site(
     data: dict, *, acting_user, confirm_nearby: bool = False, request=None
 ) -> Site:
+    """A new site; one declared closed (an import, the API) is then closed by
+    `close_site`, so its history reads "declared, closed" and closing needs the
+    close capability, as on an existing site."""
+    closure = {k: data[k] for k in CLOSURE_FIELDS if data.get(k) not in (None, "")}
+    if closure.get("status") == SiteStatus.OPEN:
+        del closure["status"]  # the default: nothing to close
     data = {k: v for k, v in data.items() if k not in SYSTEM_FIELDS | CLOSURE_FIELDS}
     site = Site(**data)
     if site.point is None:
@@ -100,7 +106,29 @@ def declare_site(
     site.save()
     record_revision(site, by=acting_user, action="declared", before=None)
     record("site.declared", actor=acting_user, target=site, request=request)
+    if closure:
+        site = _close_declared(site, closure, acting_user, request)
     return site
+
+
+def _close_declared(site: Site, closure: dict, acting_user, request) -> Site:
+    status = closure.get("status", SiteStatus.OPEN)
+    if status == SiteStatus.OPEN:
+        # Closure facts on an open site: the model's own message, on its field.
+        name = sorted(closure)[0]
+        raise ValidationError({name: _("An open site has no closure date.")
+                               if name == "closed_on" else
+                               _("Only a closed site has this field.")})  # fmt: skip
+    if not can(acting_user, CLOSE_SITE, site):
+        raise ValidationError(
+            {"status": _("Only a local administrator of this territory can declare a closed site; declare it open.")}
+        )  # fmt: skip
+    return close_site(
+        site, acting_user=acting_user, expected_version=site.version, status=status,
+        closed_on=closure.get("closed_on"), reason=closure.get("closure_reason", ""),
+        housed=closure.get("housed_count"), sheltered=closure.get("sheltered_count"),
+        no_solution=closure.get("no_solution_count"), request=request,
+    )  # fmt: skip
 
 
 @transaction.atomic

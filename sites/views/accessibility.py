@@ -164,13 +164,17 @@ class ImportForm(forms.Form):
 class MappingForm(forms.Form):
     """The import's column-mapping step: one choice of columns per field, and a filter."""
 
+    # The fields a column can feed, and their labels: the site import has its own.
+    mappable_fields: tuple[str, ...] = MAPPABLE_FIELDS
+    field_labels: dict = FIELD_LABELS
+
     def __init__(
         self, *args, columns: list[str], mapping: dict, row_filter: list[str], **kwargs
     ):
         super().__init__(*args, **kwargs)
-        for name in MAPPABLE_FIELDS:
+        for name in self.mappable_fields:
             self.fields[f"map_{name}"] = forms.CharField(
-                label=FIELD_LABELS.get(name, name), required=False, max_length=500,
+                label=self.field_labels.get(name, name), required=False, max_length=500,
                 initial=" + ".join(mapping.get(name, [])),
                 widget=forms.TextInput(attrs={"list": "file-columns", "autocomplete": "off"}),
             )  # fmt: skip
@@ -185,7 +189,7 @@ class MappingForm(forms.Form):
         # Every field, the emptied ones too: an empty box unmaps a default column.
         return {
             name: [c.strip() for c in (self.cleaned_data.get(f"map_{name}") or "").split("+") if c.strip()]
-            for name in MAPPABLE_FIELDS
+            for name in self.mappable_fields
         }  # fmt: skip
 
     def row_filter(self) -> list[str]:

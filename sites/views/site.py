@@ -9,7 +9,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from actors.capabilities import CHANGE_SITE, CLOSE_SITE, SEE_PROCEDURES, can, require
+from actors.capabilities import (
+    CHANGE_SITE,
+    CLOSE_SITE,
+    IMPORT_ANY_SITES,
+    SEE_PROCEDURES,
+    can,
+    require,
+)
 from actors.scope import scope_of
 from lib import listing
 from lib.action_form import add_service_errors, applied, posted, render_action_form
@@ -80,6 +87,7 @@ def site_list(request: HttpRequest) -> HttpResponse:
         "as_of_truncated": truncated,
         "as_of_limit": AS_OF_LIMIT,
         "statuses": SiteStatus.choices,
+        "can_import": can(request.user, IMPORT_ANY_SITES),
         "kinds": SiteKind.choices,
         "conditions": ConditionStatus.choices,
         "condition_filters": [

@@ -73,6 +73,7 @@ WALK = {
     "sites/": LOGGED_IN,
     "sites/<int:pk>/": LOGGED_IN,
     "sites/new/": WRITERS,
+    "sites/import/": ("local_admin",),
     "sites/<int:pk>/edit/": WRITERS,
     "sites/<int:pk>/notes/": WRITERS,
     "sites/<int:pk>/close/": ("local_admin",),

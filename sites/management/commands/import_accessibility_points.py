@@ -34,47 +34,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", type=Path)
-        parser.add_argument(
-            "--dataset",
-            required=True,
-            metavar="PUBLISHER/ID",
-            help="the dataset the file is a version of, e.g. gpso/places-pmr "
-            "(created on first import; its saved mapping and filter are reused)",
-        )
-        parser.add_argument("--title", default="", help="the dataset's title")
+        add_import_arguments(parser, MAPPABLE_FIELDS, example="gpso/places-pmr")
         parser.add_argument(
             "--source", choices=PointSource.values, default=PointSource.OPEN_DATA
-        )
-        parser.add_argument(
-            "--map",
-            action="append",
-            default=[],
-            metavar="FIELD=COL[+COL]",
-            help=f"read FIELD from these columns; fields: {', '.join(MAPPABLE_FIELDS)}",
-        )
-        parser.add_argument(
-            "--where",
-            action="append",
-            default=[],
-            metavar="COL=VALUE[/VALUE]",
-            help="keep only the rows whose column holds one of the values "
-            "(the others are counted as skipped)",
-        )
-        parser.add_argument(
-            "--encoding",
-            choices=list(ENCODINGS),
-            help="the text encoding of the file (default: UTF-8; CSV: guessed)",
-        )
-        parser.add_argument(
-            "--dry-run",
-            action="store_true",
-            help="report what would change, change nothing",
-        )
-        parser.add_argument(
-            "--partial",
-            action="store_true",
-            help="import the good rows, report the others",
         )
         parser.add_argument(
             "--confirm-moves",
@@ -123,6 +85,49 @@ class Command(BaseCommand):
                     progress=progress,
                     count_skipped=lambda: reading.skipped,
                 )
+
+
+def add_import_arguments(parser: CommandParser, fields, *, example: str) -> None:
+    """The arguments every dataset import takes (accessibility points, sites)."""
+    parser.add_argument("file", type=Path)
+    parser.add_argument(
+        "--dataset",
+        required=True,
+        metavar="PUBLISHER/ID",
+        help=f"the dataset the file is a version of, e.g. {example} "
+        "(created on first import; its saved mapping and filter are reused)",
+    )
+    parser.add_argument("--title", default="", help="the dataset's title")
+    parser.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="FIELD=COL[+COL]",
+        help=f"read FIELD from these columns; fields: {', '.join(fields)}",
+    )
+    parser.add_argument(
+        "--where",
+        action="append",
+        default=[],
+        metavar="COL=VALUE[/VALUE]",
+        help="keep only the rows whose column holds one of the values "
+        "(the others are counted as skipped)",
+    )
+    parser.add_argument(
+        "--encoding",
+        choices=list(ENCODINGS),
+        help="the text encoding of the file (default: UTF-8; CSV: guessed)",
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="report what would change, change nothing",
+    )
+    parser.add_argument(
+        "--partial",
+        action="store_true",
+        help="import the good rows, report the others",
+    )
 
 
 def _refusal(result: ImportResult) -> str:
