@@ -30,9 +30,9 @@ from sites.services.accessibility import (
     ImportResult,
     ImportRow,
     _apply_all,
-    _Communes,
     _message,
 )
+from sites.services.import_communes import Communes
 from sites.services.site import (
     CLOSURE_FIELDS,
     add_note,
@@ -115,7 +115,7 @@ class _Batcher:
     def __init__(self, dataset: Dataset, acting_user, result: SiteImportResult):
         self.dataset, self.user, self.result = dataset, acting_user, result
         self.seen: dict[str, int] = {}  # source id -> row number, across batches
-        self.communes = _Communes()
+        self.communes = Communes()
         self.allowed: dict[int, bool] = {}
         self.counts: Counter[str] = Counter()
 
@@ -128,8 +128,11 @@ class _Batcher:
                 dataset=self.dataset, source_id__in=[r.source_id for r in batch]
             )
         }
+        for row in batch:  # the finder works on coordinates read once
+            if row.point is not None and row.xy is None:
+                row.xy = (row.point.x, row.point.y)
         self.communes.locate(
-            [r.point for r in batch if r.point and not r.commune_code and in_france(r.point)]
+            [r.xy for r in batch if r.xy and not r.commune_code and in_france(r.point)]
         )  # fmt: skip
         for row in batch:
             self.counts = Counter()  # a row counts only once all its writes are done
