@@ -24,6 +24,7 @@ from django.utils.translation import pgettext
 
 from actors.audit import record
 from actors.capabilities import IMPORT_ANY_SITES, IMPORT_SITES, can, require
+from lib.names import prepare_texts
 from sites.models import Dataset, Site, SiteStatus
 from sites.services.accessibility import (
     ImportRefused,
@@ -128,6 +129,14 @@ class _Batcher:
                 dataset=self.dataset, source_id__in=[r.source_id for r in batch]
             )
         }
+        # The name guard reads a batch's free texts at once (spaCy's `pipe`, about
+        # eight times faster than one text at a time), then each row's checks.
+        prepare_texts(
+            str(row.values[name])
+            for row in batch
+            for name in (*Site.free_text_fields, "note")
+            if row.values.get(name)
+        )
         for row in batch:  # the finder works on coordinates read once
             if row.point is not None and row.xy is None:
                 row.xy = (row.point.x, row.point.y)
