@@ -12,6 +12,8 @@ before any virtualenv exists.
 """
 
 import argparse
+import getpass
+import os
 import re
 import sys
 from pathlib import Path
@@ -64,6 +66,37 @@ def render(
     return text
 
 
+def private_instance(directory: Path, site: str) -> Path:
+    """nginx.conf for an nginx of one's own (tests, `make loadtest`): in the
+    foreground, every file under `directory`, the rendered `site` included."""
+    for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (directory / sub).mkdir(parents=True, exist_ok=True)
+    (directory / "terrain-commun.conf").write_text(site)
+    # As root, nginx's workers would switch to "nobody", who may not read the
+    # caller's private directories.
+    user = f"user {getpass.getuser()};" if os.geteuid() == 0 else ""
+    config = directory / "nginx.conf"
+    config.write_text(f"""daemon off;
+{user}
+worker_processes 1;
+pid {directory}/nginx.pid;
+error_log {directory}/error.log notice;
+events {{ worker_connections 512; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log {directory}/access.log;
+    client_body_temp_path {directory}/body;
+    proxy_temp_path {directory}/proxy;
+    fastcgi_temp_path {directory}/fastcgi;
+    uwsgi_temp_path {directory}/uwsgi;
+    scgi_temp_path {directory}/scgi;
+    include {directory}/terrain-commun.conf;
+}}
+""")
+    return config
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--server-name", required=True)
@@ -76,6 +109,13 @@ def main() -> int:
     parser.add_argument("--cache-dir", default="/var/cache/nginx/terrain-commun")
     parser.add_argument("--http-port", type=int, default=80)
     parser.add_argument("--https-port", type=int, default=443)
+    parser.add_argument(
+        "--private",
+        type=Path,
+        metavar="DIR",
+        help="write DIR/nginx.conf for an nginx of one's own (`nginx -p DIR -c "
+        "DIR/nginx.conf`) instead of printing the site",
+    )
     args = parser.parse_args()
     try:
         text = render(
@@ -91,7 +131,10 @@ def main() -> int:
     except ValueError as error:
         print(f"render_nginx: {error}", file=sys.stderr)
         return 2
-    sys.stdout.write(text)
+    if args.private:
+        print(private_instance(args.private.resolve(), text))
+    else:
+        sys.stdout.write(text)
     return 0
 
 

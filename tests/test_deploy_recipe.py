@@ -7,7 +7,6 @@ Both are always stopped, their output in files (never the caller's pipe).
 """
 
 import contextlib
-import getpass
 import gzip
 import http.client
 import json
@@ -30,7 +29,7 @@ from rest_framework.authtoken.models import Token
 
 from actors.models import Grant, User
 from actors.roles import Role
-from deploy.render_nginx import render
+from deploy.render_nginx import private_instance, render
 from maps.api.public_sites import CACHE_KEY
 from sites.models import Site
 from territory.models import Territory
@@ -113,36 +112,6 @@ def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
     return cert, key
 
 
-def nginx_main_config(directory: Path, site: str) -> Path:
-    """nginx.conf for a private nginx: everything under `directory`, in the foreground."""
-    for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
-        (directory / sub).mkdir()
-    # As root nginx's workers would switch to "nobody", who cannot read pytest's
-    # private temporary directory.
-    user = f"user {getpass.getuser()};" if os.geteuid() == 0 else ""
-    config = directory / "nginx.conf"
-    config.write_text(f"""
-daemon off;
-{user}
-worker_processes 1;
-pid {directory}/nginx.pid;
-error_log {directory}/error.log notice;
-events {{ worker_connections 64; }}
-http {{
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    access_log {directory}/access.log;
-    client_body_temp_path {directory}/body;
-    proxy_temp_path {directory}/proxy;
-    fastcgi_temp_path {directory}/fastcgi;
-    uwsgi_temp_path {directory}/uwsgi;
-    scgi_temp_path {directory}/scgi;
-    include {site};
-}}
-""")
-    return config
-
-
 @dataclass
 class Answer:
     status: int
@@ -206,20 +175,17 @@ def recipe(tmp_path_factory, committed) -> Iterator[tuple[Client, int, Committed
     )  # fmt: skip
     cert, key = self_signed_certificate(tmp_path)
     http_port, https_port = free_port(), free_port()
-    site = tmp_path / "terrain-commun.conf"
-    site.write_text(
-        render(
-            server_name="localhost",
-            upstreams=[env["GUNICORN_BIND"]],
-            static_root=str(static_root),
-            certificate=str(cert),
-            certificate_key=str(key),
-            cache_dir=str(tmp_path / "cache"),
-            http_port=http_port,
-            https_port=https_port,
-        )
+    site = render(
+        server_name="localhost",
+        upstreams=[env["GUNICORN_BIND"]],
+        static_root=str(static_root),
+        certificate=str(cert),
+        certificate_key=str(key),
+        cache_dir=str(tmp_path / "cache"),
+        http_port=http_port,
+        https_port=https_port,
     )
-    config = nginx_main_config(tmp_path, str(site))
+    config = private_instance(tmp_path, site)
     gunicorn = [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"]
     nginx = [NGINX, "-p", str(tmp_path), "-c", str(config), "-e", str(tmp_path / "error.log")]  # fmt: skip
     logs = [tmp_path / "gunicorn.log", tmp_path / "nginx.log"]
