@@ -47,3 +47,17 @@ forwarded_allow_ips = ",".join(
     if item.strip()
 )
 proc_name = "terrain-commun"
+
+# The application, and the French NER model of the personal-data guard (lib/names.py:
+# a hundred megabytes, seconds to load, minutes on a loaded machine), are loaded once
+# in the master before it forks: no request waits for the model (the first write with
+# free text in each worker used to, past the timeout under load, and the worker was
+# killed), workers share its memory, and a recycled worker starts at once. Hence a new
+# release needs `systemctl restart`: a reload (HUP) forks again from the loaded code.
+preload_app = True
+
+
+def on_starting(server) -> None:
+    from lib.names import model_status  # noqa: PLC0415 - the app is loaded by now
+
+    server.log.info("personal-data guard: %s", model_status())

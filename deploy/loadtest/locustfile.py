@@ -16,6 +16,7 @@ task: USERS users give USERS x RATE requests a second (deploy/loadtest.sh: 30 x 
 50 requests a second).
 """
 
+import datetime
 import itertools
 import os
 import random
@@ -189,7 +190,16 @@ class Association(SignedIn):
             "asso92: site update",
             "PATCH",
             f"/api/v1/sites/{self.site}/",
-            json={"properties": {"version": self.version, "people": people}},
+            # A new estimate carries its date (the site's clean() asks for it).
+            json={
+                "properties": {
+                    "version": self.version,
+                    "people": people,
+                    "population_date": datetime.datetime.now(datetime.UTC)
+                    .date()
+                    .isoformat(),
+                }
+            },
         )
         if answer.status_code == 200:
             self.version = answer.json()["properties"]["version"]
