@@ -78,4 +78,5 @@ LOADTEST_CA_BUNDLE="$PWD/$run/cert.pem" \
   --users "$users" --spawn-rate 10 --run-time "$duration" --stop-timeout 10 \
   --host "$base" --csv "$out/result" >"$out/locust.log" 2>&1 </dev/null || true
 echo "after:  $(uptime)"
-python3 deploy/loadtest/report.py "$out/result_stats.csv"
+python3 deploy/loadtest/report.py "$out/result_stats.csv" --target "$rps" \
+  --access-log "$run/gunicorn-access.log"

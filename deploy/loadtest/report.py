@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 """The table of `make loadtest`: one row per endpoint group (locust's request
-names), then the total. Exit code 1 when any request failed. Standard library only.
+names), then the total; the rate reached against the one asked for, and the time
+requests spent inside gunicorn (its access log), which tells queueing (all workers
+busy) from slow answers. Exit code 1 when any request failed. Standard library only.
 
-    python3 deploy/loadtest/report.py var/loadtest/result_stats.csv
+    python3 deploy/loadtest/report.py var/loadtest/result_stats.csv \
+        [--target 50] [--access-log var/loadtest/run/gunicorn-access.log]
 """
 
+import argparse
 import csv
 import sys
 from pathlib import Path
@@ -31,7 +35,30 @@ def rows_of(path: Path) -> tuple[list[list[str]], list[str]]:
     return sorted(groups), total
 
 
-def main(path: Path) -> int:
+def percentiles(values: list[float]) -> str:
+    values = sorted(values)
+    at = {
+        p: values[min(len(values) - 1, int(len(values) * p / 100))]
+        for p in (50, 95, 99)
+    }
+    return ", ".join(f"p{p} {v:.0f} ms" for p, v in at.items())
+
+
+def service_times(access_log: Path) -> list[float]:
+    """Milliseconds per request in gunicorn: the "...us" field of its access log."""
+    times = []
+    for line in access_log.read_text(errors="replace").splitlines():
+        field = next(
+            (f for f in line.split() if f.endswith("us") and f[:-2].isdigit()), None
+        )
+        if field:
+            times.append(int(field[:-2]) / 1000)
+    return times
+
+
+def main(
+    path: Path, target: float | None = None, access_log: Path | None = None
+) -> int:
     if not path.exists():
         print(
             f"no results in {path}: see {path.parent / 'locust.log'}", file=sys.stderr
@@ -51,6 +78,12 @@ def main(path: Path) -> int:
 
     rule = "  ".join("-" * width for width in widths)
     print(line(header), rule, *map(line, groups), rule, line(total), sep="\n")
+    if target and total:
+        print(f"\nrate reached: {total[3]} requests/s of {target:g} asked for")
+    if access_log and access_log.exists():
+        times = service_times(access_log)
+        if times:
+            print(f"time inside gunicorn ({len(times)} requests): {percentiles(times)}")
     errors = int(total[-1]) if total else 1
     failures = path.with_name(path.name.replace("_stats", "_failures"))
     if errors:
@@ -64,8 +97,11 @@ def main(path: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(
-        main(
-            Path(sys.argv[1] if len(sys.argv) > 1 else "var/loadtest/result_stats.csv")
-        )
+    parser = argparse.ArgumentParser()
+    parser.add_argument(
+        "stats", type=Path, nargs="?", default=Path("var/loadtest/result_stats.csv")
     )
+    parser.add_argument("--target", type=float)
+    parser.add_argument("--access-log", type=Path)
+    args = parser.parse_args()
+    sys.exit(main(args.stats, args.target, args.access_log))
