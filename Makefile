@@ -14,7 +14,7 @@ DEV_ENV = DATABASE_URL="$(DB_URL)" DEBUG=1
 PROD_ENV = DATABASE_URL="$(DB_URL)" DEBUG=0 ALLOWED_HOSTS=terrain.example.org \
 	SECRET_KEY="check-deploy-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=')"
 
-.PHONY: help run test setup system database venv vendor migrate data demo lint typecheck check pytest lock pii-eval qgis-check backup restore api-fuzz bench
+.PHONY: help run test setup system database venv vendor migrate data demo lint typecheck check pytest lock pii-eval qgis-check backup restore api-fuzz bench loadtest
 
 help:
 	@echo "make run   set everything up and serve http://127.0.0.1:8000"
@@ -85,6 +85,17 @@ bench:
 	@DATABASE_URL="$$(DATABASE_URL="$(DATABASE_URL)" deploy/database-url.sh $(BENCH_DB))" \
 	  DEBUG=0 ALLOWED_HOSTS=testserver SECRET_KEY="bench-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=')" \
 	  SCALE="$(or $(SCALE),200000)" deploy/bench.sh
+
+# locust (installed in var/loadtest/venv) against gunicorn behind nginx with production
+# settings, mixed reads and writes of every role at LOADTEST_RPS (50) requests/s for
+# DURATION (5m), on a database of its own; a table of p50/p95/p99 and errors per
+# endpoint group, exit code 1 on any error. A benchmark: not part of `make test`.
+LOAD_DB ?= terrain_commun_load
+DURATION ?= 5m
+loadtest:
+	@$(MAKE) --no-print-directory demo DBNAME=$(LOAD_DB)
+	@DATABASE_URL="$$(DATABASE_URL="$(DATABASE_URL)" deploy/database-url.sh $(LOAD_DB))" DEBUG=1 \
+	  DURATION="$(DURATION)" deploy/loadtest.sh
 
 lint: venv
 	$(VENV)/bin/ruff check .

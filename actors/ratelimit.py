@@ -6,6 +6,7 @@ so a limit holds however many processes serve the site.
 """
 
 import hashlib
+import ipaddress
 import time
 from dataclasses import dataclass
 
@@ -19,22 +20,46 @@ def client_ip(request) -> str | None:
 
     Each trusted proxy appends the address it received from to X-Forwarded-For, so
     the client is the entry that many places from the end; anything before it was
-    written by the client and proves nothing.
+    written by the client and proves nothing. A hop is believed only when it comes
+    from an address of TRUSTED_PROXY_ADDRESSES: a client reaching the application
+    server directly cannot name itself by sending the header.
     """
     if request is None:
         return None
     remote = request.META.get("REMOTE_ADDR")
-    proxies = settings.TRUSTED_PROXIES
-    if proxies <= 0:
-        return remote
     forwarded = [
         a.strip()
         for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
         if a.strip()
     ]
-    if not forwarded:
-        return remote
-    return forwarded[-min(proxies, len(forwarded))]
+    hops = [*forwarded, remote]
+    for _ in range(settings.TRUSTED_PROXIES):
+        if len(hops) == 1 or not _is_trusted_proxy(hops[-1]):
+            break
+        hops.pop()
+    return hops[-1] if _is_address(hops[-1]) else remote
+
+
+def _is_address(value: str | None) -> bool:
+    try:
+        ipaddress.ip_address(value or "")
+    except ValueError:
+        return False
+    return True
+
+
+def _is_trusted_proxy(address: str | None) -> bool:
+    if not _is_address(address):
+        return False
+    ip = ipaddress.ip_address(address or "")
+    return any(ip in network for network in _trusted_networks())
+
+
+def _trusted_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [
+        ipaddress.ip_network(item, strict=False)
+        for item in settings.TRUSTED_PROXY_ADDRESSES
+    ]
 
 
 def client_hash(request) -> str:

@@ -4,6 +4,7 @@ Defaults are safe for production: DEBUG is off, a SECRET_KEY is required, cookie
 secure. `make run` and `make test` set DEBUG=1 for local work.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -252,7 +253,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic gathers the static files that nginx serves (deploy/nginx/).
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
@@ -446,6 +448,14 @@ PASSWORD_CHANGES_PER_HOUR = int(os.environ.get("PASSWORD_CHANGES_PER_HOUR", "10"
 # client address (rate limits, audit, lockout) is read behind them. 0: none, the
 # development server; production sits behind one (SECURE_PROXY_SSL_HEADER above).
 TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0" if DEBUG else "1"))
+# The addresses (or networks, CIDR) those proxies reach us from; X-Forwarded-For coming
+# from any other address is ignored. Default: an nginx on the same machine.
+TRUSTED_PROXY_ADDRESSES = env_list("TRUSTED_PROXY_ADDRESSES", "127.0.0.1,::1")
+for _proxy in TRUSTED_PROXY_ADDRESSES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"TRUSTED_PROXY_ADDRESSES: {error}") from error
 AXES_CLIENT_IP_CALLABLE = "actors.ratelimit.client_ip"
 
 # Rate-limit counters and other shared state: one store for every worker process.

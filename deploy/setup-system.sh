@@ -26,6 +26,24 @@ install() {
 }
 
 install "${packages[@]}"
+
+# nginx: the production recipe (deploy/nginx/) and its test, which starts its own nginx
+# on spare ports. Installing it must not start Debian's default site on port 80 nor
+# enable it at boot: a policy-rc.d (where none is in place) refuses the start during
+# the install, and the service is then disabled.
+if ! installed nginx; then
+  policy=/usr/sbin/policy-rc.d sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+    $sudo chmod 755 "$policy"
+    trap '$sudo rm -f "$policy"' EXIT
+  fi
+  install nginx
+  if command -v systemctl >/dev/null; then
+    $sudo systemctl disable --now nginx >/dev/null 2>&1 || true
+  fi
+fi
 if [ -z "${DATABASE_URL:-}" ]; then
   # PostGIS is packaged per PostgreSQL major version: take the one installed.
   version="$(ls /usr/lib/postgresql | sort -V | tail -1)"
