@@ -56,6 +56,7 @@ class Case:
     anonymous: bool = False
     copy: bool = False  # the SQL is a COPY ... TO STDOUT (an export's floor)
     tipg: str | None = None  # the same question asked of tipg, if it has one
+    slow: bool = False  # a national export: run --slow-repeat times, not --repeat
     target: Target = field(default_factory=Target)
 
 
@@ -188,6 +189,7 @@ def list_cases() -> list[Case]:
             "/api/v1/sites/export/?format_type=csv",
             _export_copy(),
             copy=True,
+            slow=True,
             target=Target(ratio=2.0),
         ),
     ]
