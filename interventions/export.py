@@ -20,6 +20,7 @@ from interventions.models import (
     Intervention,
     InterventionReport,
 )
+from lib.listing import search_params
 from sites.export import csv_lines, spreadsheet_safe
 
 FUNDING_FIELDS = ("funding_planned", "funding_spent")
@@ -149,10 +150,13 @@ def xlsx_response(interventions, user) -> HttpResponse:
 def job_content(export, counting) -> bytes:
     """The XLSX of a background job: the same filter on the same query string, as
     the user who asked sees it when it runs."""
-    from interventions.filters import InterventionFilter
+    from interventions.filters import SEARCH_FIELDS, InterventionFilter
 
-    visible = Intervention.objects.visible_to(export.user)
-    interventions = InterventionFilter(QueryDict(export.query), queryset=visible).qs
+    params = QueryDict(export.query)
+    visible = search_params(
+        params, Intervention.objects.visible_to(export.user), SEARCH_FIELDS
+    )
+    interventions = InterventionFilter(params, queryset=visible).qs
     type(export).objects.filter(pk=export.pk).update(rows_total=interventions.count())
     fields = fields_for(interventions, export.user)
     rows = counting(export.pk, export_rows(interventions, export.user))

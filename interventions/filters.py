@@ -19,6 +19,16 @@ class IntegerFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
+# The list's search box: words found in any of these (its exports search alike).
+SEARCH_FIELDS = (
+    "title",
+    "goals",
+    "lead_operator__name",
+    "territory__name",
+    "territory__code",
+)
+
+
 class InterventionFilter(django_filters.FilterSet):
     theme = django_filters.ChoiceFilter(
         label=_("theme"), choices=Theme.choices, method="filter_theme"

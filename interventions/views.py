@@ -33,7 +33,7 @@ from actors.models import Organization
 from actors.roles import Role
 from actors.scope import scope_of
 from interventions import digests, export, services
-from interventions.filters import InterventionFilter
+from interventions.filters import SEARCH_FIELDS, InterventionFilter
 from interventions.forms import (
     CloseForm,
     FundingForm,
@@ -66,14 +66,6 @@ def _visible(user):
     )
 
 
-# The list's search box: words found in any of these (the export searches alike).
-SEARCH_FIELDS = (
-    "title",
-    "goals",
-    "lead_operator__name",
-    "territory__name",
-    "territory__code",
-)
 SORT_KEYS = {
     "title": ("title",),
     "operator": ("lead_operator__name", "title"),

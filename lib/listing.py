@@ -68,7 +68,12 @@ def search(
     request: HttpRequest, queryset: QuerySet, fields: tuple[str, ...]
 ) -> QuerySet:
     """Rows where any of these fields contains each word of `?q=`."""
-    for word in request.GET.get("q", "").split()[:8]:
+    return search_params(request.GET, queryset, fields)
+
+
+def search_params(params, queryset: QuerySet, fields: tuple[str, ...]) -> QuerySet:
+    """`search` on saved query parameters (a background export's, say)."""
+    for word in params.get("q", "").split()[:8]:
         condition = Q()
         for field in fields:
             condition |= Q(**{f"{field}__icontains": word})

@@ -75,6 +75,26 @@ def test_a_large_intervention_xlsx_is_a_job_holding_every_row_in_scope(
     assert ids == {i.pk for i in interventions[:3]}  # the 92 ones, not Marseille
 
 
+def test_an_intervention_job_searches_as_the_list_did(private, interventions, client):
+    operator = OrganizationFactory()
+    for title in ("Hygiène alpha", "Hygiène beta", "Hygiène gamma"):
+        Intervention.objects.create(
+            title=title, themes=["health"], lead_operator=operator,
+            territory=territory("92040"), started_on=TODAY,
+        )  # fmt: skip
+    user = user_with(Role.NATIONAL, "FR")
+    client.force_login(user)
+    listed = client.get("/interventions/", {"q": "hygiène"})
+    assert listed.status_code == 200
+    client.get("/interventions/export/", {"format_type": "xlsx", "q": "hygiène"})
+    run_pending_jobs()
+    export = SiteExport.objects.get(user=user)
+    sheet = load_workbook(export_file(export)).active
+    titles = {row[1] for row in list(sheet.iter_rows(values_only=True))[1:]}
+    assert titles == {"Hygiène alpha", "Hygiène beta", "Hygiène gamma"}
+    assert export.rows_total == 3
+
+
 def test_an_unknown_intervention_format_is_refused(client):
     client.force_login(user_with(Role.NATIONAL, "FR"))
     response = client.get(
