@@ -53,6 +53,7 @@ ACTION_LABELS = {
     "site.presence_declared": _("Presence on a site declared"),
     "site.presence_stopped": _("Presence on a site ended"),
     "sites.exported": _("Sites exported"),
+    "sites.imported": _("Sites imported"),
     "user.anonymised": _("Account anonymised"),
     "user.deactivated": _("Account deactivated"),
     "user.inactivity_warned": _("Inactive account warned"),

@@ -23,11 +23,11 @@ from pathlib import Path
 
 import mapbox_vector_tile
 import pytest
-from axes.models import AccessAttempt
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 
-from actors.models import Grant, User
+from actors.models import AuditEvent, Grant, User
 from actors.roles import Role
 from deploy.render_nginx import private_instance, render
 from maps.api.public_sites import CACHE_KEY
@@ -75,7 +75,12 @@ def committed(django_db_setup, django_db_blocker) -> Iterator[Committed]:
         try:
             yield Committed(user, token, site)
         finally:
+            # Everything the servers committed for this user: later tests start clean.
             AccessAttempt.objects.filter(username__iexact=user.email).delete()
+            AccessFailureLog.objects.filter(username__iexact=user.email).delete()
+            AccessLog.objects.filter(username__iexact=user.email).delete()
+            AuditEvent.objects.filter(actor_email__iexact=user.email).delete()
+            AuditEvent.objects.filter(actor=user).delete()
             Site.objects.filter(pk=site.pk).delete()
             Token.objects.filter(user=user).delete()
             Grant.objects.filter(user=user).delete()
