@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
+from django.db.models import Model
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_vary_headers
@@ -54,6 +55,9 @@ class Layer:
     public_cache: str = PUBLIC  # Cache-Control of the answers that are not scoped
     # Whether two users may get two answers (then shared caches must tell them apart).
     varies: bool = True
+    # Up to this zoom the tiles are aggregates of this model, cached (maps.tiles.render).
+    aggregates_to: int = -1
+    aggregating: type[Model] | None = None
 
 
 def _filtered(filterset_class, request: Request, queryset):
@@ -106,6 +110,8 @@ LAYERS = {
         tile=_sites,
         scoped=lambda request: request.user.is_authenticated,
         public_cache=PUBLIC_AGGREGATES,
+        aggregates_to=tiles.SITE_AGGREGATES_TO,
+        aggregating=Site,
         description=(
             "Sites: départements to z7, communes to z10, cells to z12, then sites. "
             "Anonymous visitors: open sites per département to z7, then per commune, "
@@ -126,6 +132,8 @@ LAYERS = {
     "accessibility-points": Layer(
         tile=_accessibility,
         scoped=lambda request: request.user.is_authenticated,
+        aggregates_to=tiles.POINT_AGGREGATES_TO,
+        aggregating=AccessibilityPoint,
         description="Reserved parking spaces: per commune below z12, then each point",
         fields={
             "aggregate": AGGREGATE["aggregate"],
@@ -211,7 +219,8 @@ class TileView(LayerView):
             query = spec.tile(request, tile)
         except EmptyResultSet:  # `.none()`: a user without grants has nothing to see
             query = None
-        data = tiles.render(query) if query else b""
+        aggregating = spec.aggregating if z <= spec.aggregates_to else None
+        data = tiles.render(query, aggregating) if query else b""
         scoped = spec.scoped(request)
         if not data:
             response = HttpResponse(status=204)

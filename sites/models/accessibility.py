@@ -107,7 +107,8 @@ class AccessibilityPoint(InCommune):
     )
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Indexed: its maximum keys the cached aggregate tiles (maps.tiles.render).
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     objects = AccessibilityPointQuerySet.as_manager()
 

@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from actors.roles import Role
 from interventions.models import Intervention, InterventionReport
+from maps import tiles as map_tiles
 from maps.management.commands.bench_tiles import make_sites
 from sites.models import AccessibilityPoint, RestrictedZone, Site
 from territory.models import Territory
@@ -231,7 +232,10 @@ def test_a_tile_is_one_query_however_many_sites(marseille):
     assert sum("ST_AsMVT" in q["sql"] for q in more.captured_queries) == 1
 
 
-def test_low_zoom_tiles_are_one_query_that_computes_no_label_point(marseille):
+def test_low_zoom_tiles_are_one_query_that_computes_no_label_point(
+    marseille, monkeypatch
+):
+    monkeypatch.setattr(map_tiles, "AGGREGATE_CACHE_SECONDS", 0)  # each call computes
     national = client_of(user_with(Role.NATIONAL, "FR"))
     anonymous = client_of()
     tiles = [tile_of(marseille[0].point, z) for z in (5, 9)]
@@ -253,6 +257,53 @@ def test_low_zoom_tiles_are_one_query_that_computes_no_label_point(marseille):
                 assert not any("ST_PointOnSurface" in q for q in sql)
                 counts.append(len(sql))
     assert counts[:4] == counts[4:]
+
+
+def mvt_queries(client, tile, layer="sites") -> tuple[int, list[dict]]:
+    with CaptureQueriesContext(connection) as queries:
+        found = features(get_tile(client, layer, *tile), layer)
+    return sum("ST_AsMVT" in q["sql"] for q in queries.captured_queries), found
+
+
+def test_aggregate_tiles_are_cached_per_scope_until_a_site_changes(marseille):
+    national = client_of(user_with(Role.NATIONAL, "FR"))
+    asso13 = client_of(user_with(Role.CONTRIBUTOR, "13055"))
+    asso92 = client_of(user_with(Role.CONTRIBUTOR, "92012"))
+    z5 = tile_of(marseille[0].point, 5)
+    assert mvt_queries(national, z5)[0] == 1
+    computed, found = mvt_queries(national, z5)
+    assert computed == 0  # from the cache
+    assert [(f["properties"]["code"], f["properties"]["count"]) for f in found] == [
+        ("13", 13)
+    ]
+    # Another scope never gets that entry: the scope is in the cached query.
+    assert mvt_queries(asso92, z5) == (1, [])
+    assert mvt_queries(asso13, z5)[0] == 1
+    # An edit shows at once (the key holds the latest change of the sites).
+    site_at("13055", 0.0003, name="Marseille new", people=40)
+    computed, found = mvt_queries(national, z5)
+    assert computed == 1
+    assert found[0]["properties"]["count"] == 14
+    assert found[0]["properties"]["people"] == sum(range(13)) + 40
+    # Single sites are never cached: each call reads them.
+    z13 = tile_of(marseille[0].point, 13)
+    assert [mvt_queries(national, z13)[0] for _ in range(2)] == [1, 1]
+
+
+def test_accessibility_aggregates_are_cached_until_a_point_changes():
+    national = client_of(user_with(Role.NATIONAL, "FR"))
+    commune = Territory.objects.get(code="92012")
+    first = AccessibilityPoint.objects.create(
+        point=point_in("92012"), commune=commune, spaces=2
+    )
+    z9 = tile_of(first.point, 9)
+    assert mvt_queries(national, z9, "accessibility-points")[0] == 1
+    assert mvt_queries(national, z9, "accessibility-points")[0] == 0
+    first.spaces = 5
+    first.save()
+    computed, found = mvt_queries(national, z9, "accessibility-points")
+    assert computed == 1
+    assert found[0]["properties"]["spaces"] == 5
 
 
 def test_the_z5_france_tile_of_200000_sites_is_small_for_a_national_user():
