@@ -18,7 +18,12 @@ if [ -z "$(pg_lsclusters -h 2>/dev/null)" ]; then
   echo "Creating PostgreSQL cluster $version/main"
   as_postgres pg_createcluster "$version" main >/dev/null
 fi
-read -r version cluster port status _ < <(pg_lsclusters -h | head -1)
+# Debian's "main" cluster when there is one: a replica (deploy/setup-replica.sh) may be
+# listed before it.
+clusters="$(pg_lsclusters -h)"
+line="$(awk '$2 == "main"' <<<"$clusters" | head -1)"
+[ -n "$line" ] || line="$(grep -v recovery <<<"$clusters" | head -1)"
+read -r version cluster port status _ <<<"$line"
 if [ "$status" != "online" ]; then
   echo "Starting PostgreSQL cluster $version/$cluster"
   # Output to /dev/null: a server holding the caller's pipe keeps CI waiting.

@@ -13,6 +13,9 @@ from sites.models import AccessibilityPoint, Site, SiteRevision
 from territory.models import Territory
 
 SITES = Site._meta.db_table
+# tipg takes a table's first geometry column unless told: for sites, the footprint
+# (NULL in the bench), which matched no site at all in runs before 2026-12-07.
+SITE_GEOMETRY = "geom-column=point"
 REVISIONS = SiteRevision._meta.db_table
 POINTS = AccessibilityPoint._meta.db_table
 TERRITORIES = Territory._meta.db_table
@@ -149,14 +152,14 @@ def list_cases() -> list[Case]:
             _feature_collection(
                 _site_features(f"s.point && {_envelope(BBOX_13)}", 1000)
             ),
-            tipg=f"/collections/public.{SITES}/items?bbox={_bbox(BBOX_13)}&limit=1000",
+            tipg=f"/collections/public.{SITES}/items?bbox={_bbox(BBOX_13)}&limit=1000&{SITE_GEOMETRY}",
             target=geojson,
         ),
         Case(
             "sites national default page",
             "/api/v1/sites/",
             _feature_collection(_site_features("true", 100)),
-            tipg=f"/collections/public.{SITES}/items?limit=100",
+            tipg=f"/collections/public.{SITES}/items?limit=100&{SITE_GEOMETRY}",
             target=geojson,
         ),
         Case(
@@ -213,7 +216,7 @@ def tile_cases(national_user) -> list[Case]:
                 f"/tiles/sites/{z}/{x}/{y}.pbf",
                 sql,
                 tuple(params),
-                tipg=f"/collections/public.{SITES}/tiles/WebMercatorQuad/{z}/{x}/{y}",
+                tipg=f"/collections/public.{SITES}/tiles/WebMercatorQuad/{z}/{x}/{y}?{SITE_GEOMETRY}",
                 target=heavy if z <= 7 else light,
             )
         )

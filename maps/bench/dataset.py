@@ -98,7 +98,7 @@ INSERT INTO {table} ({columns})
 SELECT {values}
 FROM {table} t, generate_series(1, %s) g, total
 JOIN c ON true
-WHERE t.id = %s AND c.n = (g * 7919) %% total.n"""  # noqa: S608 (model names only)
+WHERE t.id = %s AND c.n = (g::bigint * 7919) %% total.n"""  # noqa: S608 (model names only)
     with connection.cursor() as cursor:
         cursor.execute(sql, [count, template.pk])
         cursor.execute(f"DELETE FROM {table} WHERE id = %s", [template.pk])  # noqa: S608

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from maps.bench import dataset
+from maps.bench.throughput import Rate, parse_wrk
 from sites.models import AccessibilityPoint, Site, SiteRevision
 
 pytestmark = pytest.mark.django_db
@@ -70,3 +71,28 @@ def test_the_bench_writes_a_row_per_call_with_both_sides(tmp_path, capsys):
             assert row["bytes"] > 0 and row["sql_bytes"] > 0
     assert rows["tile sites 5/16/11"]["bytes"] > 0
     assert "national CSV export" in capsys.readouterr().out
+
+
+WRK_OUTPUT = """Running 10s test @ http://127.0.0.1:40111/api/v1/sites/
+  2 threads and 32 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   483.21ms   95.12ms   1.02s    71.23%
+    Req/Sec    33.10     12.85    80.00     68.42%
+  660 requests in 10.02s, 166.50MB read
+  Socket errors: connect 0, read 1, write 0, timeout 2
+  Non-2xx or 3xx responses: 3
+Requests/sec:     65.87
+Transfer/sec:     16.62MB
+"""
+
+
+def test_wrk_summary_gives_the_rate_and_counts_every_error():
+    assert parse_wrk(WRK_OUTPUT) == Rate(65.87, 6)
+    clean = WRK_OUTPUT.replace(
+        "  Socket errors: connect 0, read 1, write 0, timeout 2\n", ""
+    )
+    assert parse_wrk(clean.replace("  Non-2xx or 3xx responses: 3\n", "")) == Rate(
+        65.87, 0
+    )
+    with pytest.raises(RuntimeError, match="no rate"):
+        parse_wrk("unable to connect to 127.0.0.1:1 Connection refused")

@@ -3,12 +3,14 @@ and in bench/results/<scale>-<date>.json. Measures only: nothing here asserts a 
 
 import datetime
 import json
+import os
 import statistics
 import time
+import urllib.request
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.http import StreamingHttpResponse
 from django.test import Client
@@ -17,7 +19,7 @@ from django.utils import timezone
 
 from actors.models import Grant, User
 from actors.roles import Role
-from maps.bench import dataset
+from maps.bench import dataset, throughput
 from maps.bench.cases import Case, list_cases, run_sql, tile_cases
 from territory.models import Level, Territory
 
@@ -38,8 +40,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--only", default="", help="run the cases whose name holds this"
         )
+        parser.add_argument(
+            "--throughput",
+            type=int,
+            default=0,
+            help="seconds of wrk load on the bbox call (0: none)",
+        )
+        parser.add_argument(
+            "--replica-url",
+            default="",
+            help="a streaming replica: the throughput is measured again reading there",
+        )
 
-    def handle(self, *args, scale, repeat, slow_repeat, out, tipg, only, **options):
+    def handle(self, *args, scale, repeat, slow_repeat, out, tipg, only, **options):  # noqa: PLR0913
         counts = dataset.ensure(scale, log=self.stdout.write)
         self.stdout.write(
             f"Dataset: {counts.sites:,} sites, {counts.revisions:,} revisions, "
@@ -55,6 +68,8 @@ class Command(BaseCommand):
                 for case in cases
             ]
         self.print_table(rows)
+        if options["throughput"]:
+            rows.append(self.throughput(user, options, tipg))
         path = write_results(rows, counts, Path(out), repeat)
         self.stdout.write(f"Written: {path}")
 
@@ -95,6 +110,46 @@ class Command(BaseCommand):
         self.stdout.write(f"  {case.name}: {row['app_ms']} ms / SQL {row['sql_ms']} ms")
         return row
 
+    def throughput(self, user: User, options: dict, tipg: str) -> dict:
+        """Requests/s on the bbox call at 32 clients: app, tipg, app on the replica."""
+        if throughput.wrk_missing():
+            raise CommandError("--throughput needs wrk (apt-get install wrk)")
+        case = list_cases()[0]  # the bbox of dép. 13, 1,000 features
+        seconds = options["throughput"]
+        headers = {
+            "Authorization": f"Token {throughput.token_for(user)}",
+            "X-Forwarded-Proto": "https",  # as nginx says it (no HTTPS redirect)
+        }
+        database = os.environ["DATABASE_URL"]
+        row: dict = {"name": f"throughput: {case.name}, {throughput.CLIENTS} clients"}
+        with throughput.app_server(database) as base:
+            check_answers(base + case.url, headers)
+            app = throughput.rate(base + case.url, seconds, headers)
+        row |= {"app_rps": app.requests_per_second, "app_errors": app.errors}
+        if tipg and case.tipg:
+            other = throughput.rate(tipg.rstrip("/") + case.tipg, seconds)
+            row |= {"tipg_rps": other.requests_per_second, "tipg_errors": other.errors}
+        if options["replica_url"]:
+            with throughput.app_server(database, options["replica_url"]) as base:
+                replica = throughput.rate(base + case.url, seconds, headers)
+            row |= {
+                "replica_rps": replica.requests_per_second,
+                "replica_errors": replica.errors,
+            }
+        row["target"] = "≥ tipg's requests/s"
+        row["met"] = "tipg_rps" in row and row["app_rps"] >= row["tipg_rps"]
+        row["by"] = (
+            "" if row["met"] or "tipg_rps" not in row
+            else f"{row['tipg_rps'] - row['app_rps']:.1f} req/s under"
+        )  # fmt: skip
+        self.stdout.write(
+            f"{row['name']}: app {row['app_rps']:.1f} req/s ({row['app_errors']} errors)"
+            + (f", tipg {row['tipg_rps']:.1f} ({row['tipg_errors']} errors)" if "tipg_rps" in row else "")
+            + (f", app on the replica {row['replica_rps']:.1f}" if "replica_rps" in row else "")
+            + f"; {row['target']}: {'met' if row['met'] else 'NOT met ' + row['by']}"
+        )  # fmt: skip
+        return row
+
     def print_table(self, rows: list[dict]) -> None:
         header = f"{'call':<40}{'app ms':>9}{'SQL ms':>9}{'tipg':>8}{'ratio':>7}"
         header += f"{'bytes':>11}{'queries':>8}  target"
@@ -128,6 +183,14 @@ def fetch_url(url: str) -> int:
 
     with urlopen(url, timeout=60) as response:  # noqa: S310 (a local tipg)
         return len(response.read())
+
+
+def check_answers(url: str, headers: dict[str, str]) -> None:
+    """One call first: wrk counts redirects as answers, a 301 must not be measured."""
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310 (local)
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+        if response.status != 200 or response.url != url:
+            raise CommandError(f"{url}: HTTP {response.status} at {response.url}")
 
 
 def judge(case: Case, row: dict) -> tuple[bool, str]:
