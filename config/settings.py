@@ -470,20 +470,32 @@ for _proxy in TRUSTED_PROXY_ADDRESSES:
         raise ImproperlyConfigured(f"TRUSTED_PROXY_ADDRESSES: {error}") from error
 AXES_CLIENT_IP_CALLABLE = "actors.ratelimit.client_ip"
 
+
 # Rate-limit counters and other shared state: one store for every worker process.
 # The database table by default (created by `make run`), Redis when REDIS_URL is set.
-CACHES = {
-    "default": (
-        {
+def _cache(table: str, max_entries: int) -> dict:
+    """Redis when REDIS_URL is set (shared by every app server, evicting by its own
+    policy), else a table of at most `max_entries` rows."""
+    if os.environ.get("REDIS_URL"):
+        return {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": table,
         }
-        if os.environ.get("REDIS_URL")
-        else {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "terrain_cache",
-        }
-    )
+    return {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": table,
+        "OPTIONS": {"MAX_ENTRIES": max_entries},
+    }
+
+
+# A full cache table is culled (a third of its rows, whatever they hold): the
+# rate-limit counters must never go that way, so the map's tiles have a table apart.
+CACHES = {
+    # Rate-limit counters and the public aggregates.
+    "default": _cache("terrain_cache", max_entries=100_000),
+    # Aggregate map tiles (maps.tiles.render): their number grows with the map's use.
+    "tiles": _cache("terrain_tile_cache", max_entries=20_000),
 }
 
 # Yearly intervention reports: each running intervention reports by this date

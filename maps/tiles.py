@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connections, router
 from django.db.models import F, Max, Model, QuerySet
 
@@ -54,7 +54,7 @@ def render(query: Query, aggregating: type[Model] | None = None) -> bytes:
     an aggregate tile sums, whose tile is then cached (see above)."""
     if aggregating is None:
         return _rendered(query)
-    key = _aggregate_key(query, aggregating)
+    key, cache = _aggregate_key(query, aggregating), caches["tiles"]
     data = cache.get(key)
     if data is None:
         data = _rendered(query)

@@ -273,6 +273,16 @@ def test_aggregate_tiles_are_cached_per_scope_until_a_site_changes(marseille):
     assert mvt_queries(national, z5)[0] == 1
     computed, found = mvt_queries(national, z5)
     assert computed == 0  # from the cache
+    # In a table of their own: a full table is culled, and rate limits live in the other.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM terrain_tile_cache WHERE cache_key LIKE '%%tile:%%'"
+        )
+        assert cursor.fetchone()[0] == 1
+        cursor.execute(
+            "SELECT count(*) FROM terrain_cache WHERE cache_key LIKE '%%tile:%%'"
+        )
+        assert cursor.fetchone()[0] == 0
     assert [(f["properties"]["code"], f["properties"]["count"]) for f in found] == [
         ("13", 13)
     ]
