@@ -2,8 +2,11 @@
 
 import datetime
 
+from django.contrib.gis.db.models import PointField
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import models
+from django.db.models import Func, QuerySet
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy
@@ -178,3 +181,31 @@ def past_states(sites, day: datetime.date, params) -> list[Site]:
         if wanted:
             past = [site for site in past if getattr(site, name) in wanted]
     return past
+
+
+def past_revisions(sites: QuerySet, day: datetime.date, params) -> QuerySet:
+    """`past_states` in SQL: the revision each of `sites` was at by the end of that
+    day, kept when that state passes the filters, in site order, with its point as
+    `past_point`. For lists that PostgreSQL writes (config.geojson): no site is
+    rebuilt in Python (6.3 s for 5,000 sites at 1,000,000, see `make bench`)."""
+    latest = (
+        SiteRevision.objects.filter(
+            site__in=sites.order_by().values("pk"), at__lte=end_of(day)
+        )
+        .order_by("site_id", "-version")
+        .distinct("site_id")
+        .values("pk")
+    )
+    # The filters read the state each site was in, so they apply after the choice of
+    # its latest revision, not to every revision.
+    revisions = SiteRevision.objects.filter(pk__in=latest)
+    for name in PAST_FILTERS:
+        wanted = set(params.getlist(name)) if hasattr(params, "getlist") else set()
+        if wanted:
+            revisions = revisions.filter(**{f"snapshot__{name}__in": sorted(wanted)})
+    point = Func(
+        KeyTextTransform("point", "snapshot"),
+        function="ST_GeomFromEWKT",
+        output_field=PointField(srid=4326),
+    )
+    return revisions.annotate(past_point=point).order_by("site_id")

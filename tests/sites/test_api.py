@@ -198,6 +198,75 @@ def test_the_list_built_by_postgis_is_the_serializers_document(api):
         )
 
 
+def test_the_past_date_list_built_by_postgis_is_the_serializers_document_of_past_states(
+    api,
+):
+    from django.http import QueryDict
+
+    from sites.api.serializers import SiteFeatureSerializer
+    from sites.history import past_states
+    from sites.models import Site
+
+    admin = user_with(Role.LOCAL_ADMIN, "92")
+    ids = []
+    for code, people in (("92012", 10), ("92040", None), ("92048", 7)):
+        ids.append(
+            services.declare_site(
+                {"point": point_in(code), "name": f"« {code} »", "people": people}
+                | ({"population_date": TODAY} if people else {}),
+                acting_user=admin,
+                confirm_nearby=True,
+            ).pk
+        )
+    # Then: one grows and moves a little, one closes, one is declared only later.
+    services.update_site(
+        Site.objects.get(pk=ids[0]),
+        {
+            "people": 99,
+            "name": "moved",
+            "point": point_in("92040"),
+            "population_date": TODAY,
+        },
+        acting_user=admin,
+        expected_version=1,
+    )
+    services.close_site(
+        Site.objects.get(pk=ids[1]), acting_user=admin, expected_version=1,
+        status="resorbed", closed_on=TODAY,
+    )  # fmt: skip
+    for revision in SiteRevision.objects.filter(version=1).exclude(site_id=ids[2]):
+        SiteRevision.objects.filter(pk=revision.pk).update(
+            at=revision.at - datetime.timedelta(days=3)
+        )
+    past_day = TODAY - datetime.timedelta(days=2)
+    for params in ({}, {"status": "open"}, {"status": "resorbed"}, {"kind": "land"}):
+        body = api.get("/api/v1/sites/", {"as_of": str(past_day), **params}).json()
+        query = QueryDict(mutable=True)
+        query.update(params)
+        past = past_states(
+            list(Site.objects.select_related("commune").order_by("pk")),
+            past_day,
+            query,
+        )
+        theirs = SiteFeatureSerializer(past, many=True).data["features"]
+        assert body["count"] == len(body["features"]) == len(theirs)
+        for mine, expected in zip(body["features"], theirs, strict=True):
+            assert (mine["id"], set(mine)) == (expected["id"], set(expected))
+            properties = dict(expected["properties"])
+            assert datetime.datetime.fromisoformat(
+                mine["properties"].pop("updated_at")
+            ) == datetime.datetime.fromisoformat(properties.pop("updated_at"))
+            assert mine["properties"] == properties
+            assert mine["geometry"]["coordinates"] == pytest.approx(
+                list(expected["geometry"]["coordinates"]), abs=1e-6
+            )
+    everything = api.get("/api/v1/sites/", {"as_of": str(past_day)}).json()
+    # The past name and people of the first, the open state of the second; the
+    # third did not exist yet.
+    assert [(f["id"], f["properties"]["people"], f["properties"]["status"])
+            for f in everything["features"]] == [(ids[0], 10, "open"), (ids[1], None, "open")]  # fmt: skip
+
+
 def test_past_a_cap_the_count_is_the_planners_estimate_and_says_so(api, monkeypatch):
     from config.geojson import CappedCountPaginator
 
