@@ -48,7 +48,7 @@ def ensure(scale: int, log=print) -> Counts:
             bench_points.delete()
             _make_points(points, dataset.pk)
     with connection.cursor() as cursor:
-        for model in (Site, SiteRevision, AccessibilityPoint):
+        for model in (Site, SiteRevision, AccessibilityPoint, Territory):
             cursor.execute(f"ANALYZE {model._meta.db_table}")
     revisions = SiteRevision.objects.filter(site__name__startswith=SITE_PREFIX)
     return Counts(scale, revisions.count(), bench_points.count())

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 from tqdm import tqdm
 
 from territory.cog import load_cog
@@ -70,6 +71,12 @@ class Command(BaseCommand):
         for report in reports:
             self.stdout.write(report.summary())
         refused = sum(len(report.refused) for report in reports)
+        if not options["dry_run"]:
+            # Fresh statistics at once: until autovacuum analyses the new rows, the
+            # planner guessed 939 communes of 34,875 and ANDed the level index with
+            # the outline index (a commune found at a point: 34 ms, not 0.3 ms).
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {Territory._meta.db_table}")
         if options["dry_run"]:
             if refused:
                 raise CommandError(
