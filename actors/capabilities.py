@@ -170,6 +170,18 @@ def _refusals() -> dict[str, str]:
     }
 
 
+# Capabilities that are a territorial role and nothing else, as that role's minimum:
+# where they hold is a list of ancestry paths, which a query can test on every row
+# at once (the SQL site export fills procedures only under these paths).
+ROLE_CAPABILITIES = {SEE_PROCEDURES: Role.LOCAL_ADMIN}
+
+
+def paths_where(user, capability: str) -> list[str]:
+    """The territories (ancestry paths) under which `can(user, capability, obj)` holds
+    for any object there; tests check it against `can` itself."""
+    return scope_of(user).write_paths(ROLE_CAPABILITIES[capability])
+
+
 def refusal(capability: str) -> str:
     """The reason a refused capability gives; its name when none is written."""
     return _refusals().get(capability, capability)

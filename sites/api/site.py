@@ -44,6 +44,7 @@ from sites.export import (
     to_geojson,
     to_xlsx,
 )
+from sites.export_sql import csv_chunks
 from sites.history import as_of, past_revisions, past_states
 from sites.jobs import queue_export
 from sites.models import Site
@@ -286,7 +287,14 @@ class SiteViewSet(viewsets.ModelViewSet):
             as_of=day or "",
         )
         spreadsheet = kind in ("csv", "xlsx")
-        if matched > limit:  # CSV or GeoJSON: streamed, whatever the number
+        if kind == "csv" and day is None:  # today's sites: PostgreSQL writes the CSV
+            chunks = csv_chunks(sites, fields, request.user)
+            response = (
+                StreamingHttpResponse(chunks, content_type=CONTENT_TYPES[kind])
+                if matched > limit
+                else HttpResponse(b"".join(chunks), content_type=CONTENT_TYPES[kind])
+            )
+        elif matched > limit:  # CSV or GeoJSON: streamed, whatever the number
             rows = export_rows(_iterate(sites), fields, request.user, spreadsheet)
             chunks = (
                 csv_lines(rows, fields)
