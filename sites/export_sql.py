@@ -262,6 +262,8 @@ def _procedures(user) -> tuple[str, list]:
     )
     sql = (
         f"CASE WHEN s.export_commune_path ^@ ANY(%s::text[]) "  # noqa: S608 (as above)
+        # One hashed look-up per site; the aggregate only for sites with procedures.
+        f"AND s.id IN (SELECT site_id FROM {table}) "
         f"THEN (SELECT {safe_text('j.text')} FROM ({joined}) j) END"
     )
     return sql, [paths_where(user, SEE_PROCEDURES), *kind_params, PYTHON_SPACES]
