@@ -223,4 +223,17 @@ def test_a_large_sql_csv_streams_in_chunks_and_counts_its_copy(dataset, settings
     with translation.override("fr"):
         assert body == python_csv(user)
     copies = [q["sql"] for q in queries if q["sql"].startswith("COPY")]
-    assert len(copies) == 1 and len(queries) <= 6  # grants, count, audit, COPY
+    # Grants, count, audit; the COPY's settings, the COPY, the settings put back.
+    assert len(copies) == 1 and len(queries) <= 7
+
+
+def test_the_settings_of_the_copy_do_not_outlive_it(dataset):
+    """Set for the COPY's transaction, which may be the caller's (a job, a test)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW timezone")
+        zone = cursor.fetchone()[0]
+        sql_csv(user_with(Role.NATIONAL, "FR"))
+        cursor.execute("SELECT current_setting('timezone'), current_setting('jit')")
+        assert cursor.fetchone()[0] == zone
+    read = Site.objects.values_list("updated_at", flat=True).get(pk=dataset[0].pk)
+    assert read == datetime.datetime(2024, 3, 31, 0, 30, tzinfo=UTC)
