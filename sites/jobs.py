@@ -105,6 +105,9 @@ def register_content_builder(dataset: str, builder: Callable) -> None:
 
 
 def _content(export: SiteExport) -> bytes:
+    """XLSX or GeoPackage (the formats queued), built from the Python rows: typed
+    cells and layers. A CSV never waits for a job: PostgreSQL writes it while the
+    request streams it (sites.export_sql)."""
     if export.dataset != ExportDataset.SITES:
         return CONTENT_BUILDERS[export.dataset](export, _counting)
     user, sites = export.user, _sites(export)

@@ -286,31 +286,7 @@ class SiteViewSet(viewsets.ModelViewSet):
             format=kind,
             as_of=day or "",
         )
-        spreadsheet = kind in ("csv", "xlsx")
-        if kind == "csv" and day is None:  # today's sites: PostgreSQL writes the CSV
-            chunks = csv_chunks(sites, fields, request.user)
-            response = (
-                StreamingHttpResponse(chunks, content_type=CONTENT_TYPES[kind])
-                if matched > limit
-                else HttpResponse(b"".join(chunks), content_type=CONTENT_TYPES[kind])
-            )
-        elif matched > limit:  # CSV or GeoJSON: streamed, whatever the number
-            rows = export_rows(_iterate(sites), fields, request.user, spreadsheet)
-            chunks = (
-                csv_lines(rows, fields)
-                if kind == "csv"
-                else geojson_chunks(rows, fields)
-            )
-            response = StreamingHttpResponse(chunks, content_type=CONTENT_TYPES[kind])
-        else:
-            rows = list(export_rows(sites, fields, request.user, spreadsheet))
-            body = {
-                "csv": lambda: "".join(csv_lines(rows, fields)),
-                "xlsx": lambda: to_xlsx(rows, fields),
-                "geojson": lambda: to_geojson(rows, fields),
-                "gpkg": lambda: sites_gpkg(rows, fields),
-            }[kind]()
-            response = HttpResponse(body, content_type=CONTENT_TYPES[kind])
+        response = _export_body(request, kind, sites, fields, streamed=matched > limit)
         response["Content-Disposition"] = f'attachment; filename="sites.{kind}"'
         response["X-Export-Rows"] = str(matched)
         response["X-Export-Matched"] = str(matched)
@@ -345,6 +321,32 @@ class SiteViewSet(viewsets.ModelViewSet):
                 status=status.HTTP_409_CONFLICT,
             )
         return Response(SiteSerializer(site).data)
+
+
+def _export_body(request, kind: str, sites, fields: list[str], *, streamed: bool):
+    """Today's sites in CSV are written by PostgreSQL (sites.export_sql); past
+    states (a list rebuilt from history), XLSX, GeoJSON and GeoPackage by Python."""
+    content_type = CONTENT_TYPES[kind]
+    if kind == "csv" and not isinstance(sites, list):
+        chunks = csv_chunks(sites, fields, request.user)
+        if streamed:
+            return StreamingHttpResponse(chunks, content_type=content_type)
+        return HttpResponse(b"".join(chunks), content_type=content_type)
+    spreadsheet = kind in ("csv", "xlsx")
+    if streamed:  # CSV or GeoJSON: streamed, whatever the number
+        rows = export_rows(_iterate(sites), fields, request.user, spreadsheet)
+        lines = (
+            csv_lines(rows, fields) if kind == "csv" else geojson_chunks(rows, fields)
+        )
+        return StreamingHttpResponse(lines, content_type=content_type)
+    rows = list(export_rows(sites, fields, request.user, spreadsheet))
+    body = {
+        "csv": lambda: "".join(csv_lines(rows, fields)),
+        "xlsx": lambda: to_xlsx(rows, fields),
+        "geojson": lambda: to_geojson(rows, fields),
+        "gpkg": lambda: sites_gpkg(rows, fields),
+    }[kind]()
+    return HttpResponse(body, content_type=content_type)
 
 
 def _iterate(sites):
