@@ -18,6 +18,7 @@ import csv
 import io
 from collections.abc import Iterator
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.backends.utils import CursorDebugWrapper
 from django.db.models import F, FloatField, Func, QuerySet
@@ -60,9 +61,13 @@ def csv_chunks(
     zone are read now, not when a streamed response is read."""
     names = labels()
     head = ("\ufeff" + _line([names[f] for f in fields])).encode()
-    sql, params = copy_sql(sites, fields, user)
+    tail = _line([note]).encode() if note else b""
+    try:
+        sql, params = copy_sql(sites, fields, user)
+    except EmptyResultSet:  # `none()`, a user without grants: Django has no SQL
+        return iter([head, tail] if tail else [head])
     zone = timezone.get_current_timezone_name()
-    return _stream(head, sql, params, zone, _line([note]).encode() if note else b"")
+    return _stream(head, sql, params, zone, tail)
 
 
 def _stream(

@@ -237,3 +237,14 @@ def test_the_settings_of_the_copy_do_not_outlive_it(dataset):
         assert cursor.fetchone()[0] == zone
     read = Site.objects.values_list("updated_at", flat=True).get(pk=dataset[0].pk)
     assert read == datetime.datetime(2024, 3, 31, 0, 30, tzinfo=UTC)
+
+
+def test_a_user_without_grants_gets_the_headers_only(dataset):
+    nobody = user_with(Role.CONTRIBUTOR, "92")
+    nobody.grants.all().delete()
+    nobody = type(nobody).objects.get(pk=nobody.pk)  # its scope read again
+    api = APIClient()
+    api.force_authenticate(nobody)
+    response = api.get("/api/v1/sites/export/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert response.content == python_csv(nobody) and response.content.count(b"\n") == 1
