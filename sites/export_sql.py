@@ -17,9 +17,10 @@ replays each site's history), XLSX cells, GeoJSON and GeoPackage layers.
 import csv
 import io
 from collections.abc import Iterator
+from contextlib import ExitStack
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.utils import CursorDebugWrapper
 from django.db.models import F, FloatField, Func, QuerySet
 from django.utils import timezone
@@ -67,26 +68,40 @@ def csv_chunks(
     except EmptyResultSet:  # `none()`, a user without grants: Django has no SQL
         return iter([head, tail] if tail else [head])
     zone = timezone.get_current_timezone_name()
-    return _stream(head, sql, params, zone, tail)
+    return _stream(sites.db, head, sql, params, zone, tail)
 
 
 def _stream(
-    head: bytes, sql: str, params: list, zone: str, tail: bytes
+    alias: str, head: bytes, sql: str, params: list, zone: str, tail: bytes
 ) -> Iterator[bytes]:
     yield head
+    connection = connections[alias]
     # Local settings last to the end of the outermost transaction: when that is the
     # caller's (a job, a test), they are put back after the COPY (a failure rolls
     # the caller's transaction back, and them with it).
     inside = connection.in_atomic_block
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+    with (
+        transaction.atomic(using=alias, savepoint=False),
+        connection.cursor() as cursor,
+    ):
         before = _configure(cursor, {**SETTINGS, "timezone": zone})
-        with _logged(cursor, sql, params):
-            # psycopg's own cursor: Django's debug wrapper passes no parameters.
-            yield from _rows(cursor.cursor, sql, params)
+        with _logged(cursor, sql, params), ExitStack() as stack:
+            yield from _rows(_copy(cursor, sql, params, stack))
         if inside:
             _configure(cursor, before)
     if tail:
         yield tail
+
+
+def _copy(cursor, sql: str, params: list, stack: ExitStack):
+    """The COPY started through the connection's execute wrappers, which see it as
+    they see every query; psycopg's own copy(), as Django's passes no parameters."""
+
+    def start(sql, params, many, context):
+        with context["connection"].wrap_database_errors:
+            return stack.enter_context(context["cursor"].cursor.copy(sql, params))
+
+    return cursor._execute_with_wrappers(sql, params, many=False, executor=start)
 
 
 def _configure(cursor, settings: dict[str, str]) -> dict[str, str]:
@@ -100,17 +115,16 @@ def _configure(cursor, settings: dict[str, str]) -> dict[str, str]:
     return dict(zip(settings, cursor.fetchone(), strict=False))
 
 
-def _rows(cursor, sql: str, params: list) -> Iterator[bytes]:
+def _rows(copy) -> Iterator[bytes]:
     """libpq hands a COPY one row at a time, ending in "\\n" (a newline inside a
     quoted cell is never the last byte): it becomes the "\\r\\n" Python's csv writes."""
     buffer = bytearray()
-    with cursor.copy(sql, params) as copy:
-        for row in copy:
-            buffer += row[:-1]
-            buffer += b"\r\n"
-            if len(buffer) >= CHUNK_BYTES:
-                yield bytes(buffer)
-                buffer.clear()
+    for row in copy:
+        buffer += row[:-1]
+        buffer += b"\r\n"
+        if len(buffer) >= CHUNK_BYTES:
+            yield bytes(buffer)
+            buffer.clear()
     if buffer:
         yield bytes(buffer)
 
@@ -153,7 +167,8 @@ def copy_sql(sites: QuerySet, fields: list[str], user) -> tuple[str, list]:
         export_x=Func(F("point"), function="ST_X", output_field=FloatField()),
         export_y=Func(F("point"), function="ST_Y", output_field=FloatField()),
     )
-    inner, inner_params = source.query.sql_with_params()
+    # The database the queryset reads (a replica for a request that may use one).
+    inner, inner_params = source.query.get_compiler(using=sites.db).as_sql()
     cells, params = [], []
     for name in fields:
         cell, cell_params = _cell(name, user)
@@ -173,7 +188,7 @@ def _cell(name: str, user) -> tuple[str, list]:
     if name in COMPUTED:
         return safe_text(f"s.{COMPUTED[name]}"), []
     field = Site._meta.get_field(name)
-    column = f"s.{connection.ops.quote_name(field.attname)}"
+    column = f"s.{connections[DEFAULT_DB_ALIAS].ops.quote_name(field.attname)}"
     kind = field.get_internal_type()
     if field.choices:
         return choice_label(column, _choice_labels(get_language())[name])
@@ -193,12 +208,9 @@ def _cell(name: str, user) -> tuple[str, list]:
 
 def safe_text(text: str) -> str:
     """spreadsheet_safe(), and an empty cell (COPY quotes an empty string: "").
-    ascii() reads the first character's code without copying the text."""
-    starts = ", ".join(str(ord(c)) for c in FORMULA_STARTS)
-    return (
-        f"CASE WHEN ascii({text}) IN ({starts}) THEN '''' || {text} "
-        f"ELSE NULLIF({text}, '') END"
-    )
+    ascii() reads the first character's code (0 for "") once, without a copy."""
+    quoted = " ".join(f"WHEN {ord(c)} THEN '''' || {text}" for c in FORMULA_STARTS)
+    return f"CASE ascii({text}) {quoted} WHEN 0 THEN NULL ELSE {text} END"
 
 
 def choice_label(column: str, choices: dict[str, str]) -> tuple[str, list]:
@@ -207,7 +219,9 @@ def choice_label(column: str, choices: dict[str, str]) -> tuple[str, list]:
     for code, label in choices.items():
         whens.append("WHEN %s THEN %s")
         params += [code, spreadsheet_safe(str(label)) or None]
-    return f"CASE {column} {' '.join(whens)} ELSE {safe_text(column)} END", params
+    # Codes compare byte by byte (COLLATE "C"): no locale looked up per cell.
+    cases = " ".join(whens)
+    return f'CASE {column} COLLATE "C" {cases} ELSE {safe_text(column)} END', params
 
 
 def date_text(column: str) -> str:
@@ -242,8 +256,8 @@ def python_round_6(x: str) -> str:
         f"ELSE round({scaled}) / 1000000.0 END)"
     )
     return (
-        f"CASE WHEN {rounded} = trunc({rounded}) THEN {rounded}::text || '.0' "
-        f"ELSE {rounded}::text END"
+        f"{rounded}::text || "
+        f"CASE WHEN {rounded} = trunc({rounded}) THEN '.0' ELSE '' END"
     )
 
 
@@ -270,7 +284,7 @@ def _exact_round_6(x: str) -> str:
 def _procedures(user) -> tuple[str, list]:
     """sites.export.add_procedures: "<kind> <started> <decision> <summary>" stripped,
     joined by "; " in the model's order, only under the user's SEE_PROCEDURES paths."""
-    table = connection.ops.quote_name(SiteProcedure._meta.db_table)
+    table = connections[DEFAULT_DB_ALIAS].ops.quote_name(SiteProcedure._meta.db_table)
     kinds = {
         code: str(label)
         for code, label in SiteProcedure._meta.get_field("kind").flatchoices
