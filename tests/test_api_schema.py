@@ -254,3 +254,87 @@ def test_a_stale_edit_names_reverse_relations_without_a_500():
 
     stale = StaleEdit(5, ["reports", "title"])  # schemathesis: PATCH {"version": 1}
     assert "reports" in str(stale)
+
+
+def test_a_territory_without_outline_has_no_bbox_rather_than_four_nulls(schema):
+    # schemathesis (anonymous): France's feature had "bbox": [null, null, null, null]
+    body = APIClient().get("/api/v1/territories/?level=nation").json()
+    france = next(f for f in body["features"] if f["properties"]["code"] == "FR")
+    assert france["geometry"] is None and france["bbox"] is None
+    _validator(schema)(
+        _ok(schema["paths"]["/api/v1/territories/"]["get"]), body, "nation"
+    )
+
+
+def test_a_wrong_password_is_a_401_with_a_detail_as_the_schema_says(schema):
+    # schemathesis: a schema-valid request answered 400, which the schema reserves
+    # for a malformed one.
+    user = user_with(Role.CONTRIBUTOR, "92012")
+    for form in ("json", "multipart"):
+        response = APIClient().post(
+            "/api/v1/auth/token",
+            {"email": user.email, "password": "not-this-one"},
+            format=form,
+        )
+        assert response.status_code == 401 and "detail" in response.json()
+    malformed = APIClient().post("/api/v1/auth/token", {"email": "x"}, format="json")
+    assert malformed.status_code == 400 and "password" in malformed.json()
+    assert "401" in schema["paths"]["/api/v1/auth/token"]["post"]["responses"]
+
+
+def test_the_schema_refuses_what_the_api_refuses_in_strings_and_decimals(schema):
+    import re
+
+    components = schema["components"]["schemas"]
+    amount = components["FundingRequest"]["properties"]["amount_planned"]["pattern"]
+    length = components["AccessibilityPointRequest"]["properties"]["properties"][
+        "properties"
+    ]["length_m"]["pattern"]
+    for pattern in (amount, length):
+        for text in ("", "-", ".", "-."):
+            assert not re.search(pattern, text), (pattern, text)
+        for text in ("12", "-1.5", ".25", "3."):
+            assert re.search(pattern, text), (pattern, text)
+    title = components["InterventionRequest"]["properties"]["title"]["pattern"]
+    assert re.search(title, "Maraude") and not re.search(title, "a\x00b")
+    territory = next(
+        p
+        for p in schema["paths"]["/api/v1/sites/"]["get"]["parameters"]
+        if p["name"] == "territory"
+    )
+    assert not re.search(territory["schema"]["pattern"], "9\x002")
+
+
+def test_geometry_examples_are_points_the_api_accepts(schema, api):
+    """DRF-GIS's example (Bangalore) was refused: no French commune there."""
+    request = schema["components"]["schemas"]["AccessibilityPointRequest"]
+    example = request["properties"]["geometry"]["properties"]["coordinates"]["example"]
+    body = {"type": "Feature", "geometry": {"type": "Point", "coordinates": example},
+            "properties": {"kind": "disabled_parking"}}  # fmt: skip
+    writer = APIClient()
+    writer.force_authenticate(user_with(Role.CONTRIBUTOR, "92012"))
+    response = writer.post("/api/v1/accessibility-points/", body, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["properties"]["commune_code"] == "92012"
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "field"),
+    [
+        (
+            "/api/v1/sites/",
+            {"type": "Feature", "geometry": POINT, "properties": {"name": "a\x00b"}},
+            "name",
+        ),  # fmt: skip
+        ("/api/v1/interventions/", {"title": "a\x00b"}, "title"),
+        (
+            "/api/v1/accessibility-points/",
+            {"type": "Feature", "geometry": POINT, "properties": {"address": "\x00"}},
+            "address",
+        ),  # fmt: skip
+    ],
+)
+def test_a_nul_character_in_a_body_is_a_400_naming_the_field(api, url, body, field):
+    response = api.post(url, body, format="json")
+    assert response.status_code == 400, response.content
+    assert field in response.content.decode()
