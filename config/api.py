@@ -62,7 +62,12 @@ class FeatureInput:
             # null too: rest_framework_gis assigns into it (a TypeError, a 500).
             if "properties" in data and not isinstance(data["properties"], dict):
                 errors["properties"] = [_("Must be an object.")]
-            if "geometry" in data and not isinstance(data["geometry"], dict | None):
+            geometry = data.get("geometry")
+            # `{}` too: GDAL's "Invalid geometry pointer", reported on the model field.
+            if not isinstance(geometry, dict | None) or (
+                isinstance(geometry, dict)
+                and not {"type", "coordinates"} <= {*geometry}
+            ):
                 errors["geometry"] = [_("Must be a GeoJSON geometry object or null.")]
             if errors:
                 raise exceptions.ValidationError(errors)

@@ -119,7 +119,8 @@ def _bodies(schemas: dict) -> None:
 
 def _strict_strings(node, *, request: bool) -> None:
     """Decimals have a digit (drf-spectacular's pattern allowed "" and "-"), request
-    strings have no NUL, geometry examples lie in France."""
+    strings have no NUL, geometries have a type and coordinates, geometry examples
+    lie in France."""
     if isinstance(node, list):
         for item in node:
             _strict_strings(item, request=request)
@@ -134,6 +135,8 @@ def _strict_strings(node, *, request: bool) -> None:
         and not {"enum", "pattern", "format"} & {*node}
     ):
         node["pattern"] = NO_NUL
+    if {*node.get("properties", {})} == {"type", "coordinates"}:
+        node["required"] = ["type", "coordinates"]  # a GeoJSON geometry: `{}` is not
     example = node.get("example")
     if isinstance(example, list) and example and node.get("type") == "array":
         node["example"] = _french_example(example)
