@@ -352,3 +352,82 @@ def test_a_nul_character_in_a_body_is_a_400_naming_the_field(api, url, body, fie
     response = api.post(url, body, format="json")
     assert response.status_code == 400, response.content
     assert field in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "field"),
+    [
+        # A string where the schema says integer: DRF turned "12" into 12.
+        (
+            "/api/v1/sites/",
+            {"type": "Feature", "geometry": POINT, "properties": {"people": "12"}},
+            "people",
+        ),  # fmt: skip
+        (
+            "/api/v1/sites/",
+            {"type": "Feature", "geometry": POINT, "properties": {"name": 12}},
+            "name",
+        ),  # fmt: skip
+        (
+            "/api/v1/sites/",
+            {"type": "Feature", "geometry": POINT, "properties": {"people": True}},
+            "people",
+        ),  # fmt: skip
+        (
+            "/api/v1/accessibility-points/",
+            {
+                "type": "Feature",
+                "geometry": POINT,
+                "properties": {"kind": "disabled_parking", "open_air": "true"},
+            },
+            "open_air",
+        ),  # fmt: skip
+        (
+            "/api/v1/accessibility-points/",
+            {
+                "type": "Feature",
+                "geometry": POINT,
+                "properties": {"kind": "disabled_parking", "length_m": 5},
+            },
+            "length_m",
+        ),  # fmt: skip
+        ("/api/v1/interventions/", {"title": "Maraude", "themes": "health"}, "themes"),
+        (
+            "/api/v1/interventions/",
+            {"title": "Maraude", "territory": "92"},
+            "territory",
+        ),
+        (
+            "/api/v1/interventions/",
+            {"title": "Maraude", "partners": [1], "sites": 3},
+            "sites",
+        ),  # fmt: skip
+        ("/api/v1/auth/token", {"email": "a@b.fr", "password": 1234}, "password"),
+    ],
+)
+def test_a_value_of_another_json_type_is_a_400_naming_the_field(api, url, body, field):
+    response = api.post(url, body, format="json")
+    assert response.status_code == 400, response.content
+    assert f"JSON {_json_type(field)}" in response.json()[field][0]
+
+
+def _json_type(field):
+    return {"people": "integer", "name": "string", "open_air": "boolean",
+            "length_m": "string", "themes": "array", "territory": "integer",
+            "sites": "array", "password": "string"}[field]  # fmt: skip
+
+
+def test_a_site_still_takes_its_status_and_closing_date_on_post(api):
+    body = {"type": "Feature", "geometry": POINT,
+            "properties": {"status": "resorbed", "closed_on": "2024-03-01",
+                           "people": 12, "population_date": "2024-01-15",
+                           "name": "Friche du port"}}  # fmt: skip
+    writer = APIClient()
+    writer.force_authenticate(user_with(Role.LOCAL_ADMIN, "92"))
+    response = writer.post("/api/v1/sites/?confirm_nearby=true", body, format="json")
+    assert response.status_code == 201, response.content
+    properties = response.json()["properties"]
+    assert (
+        properties["status"] == "resorbed" and properties["closed_on"] == "2024-03-01"
+    )
+    assert properties["people"] == 12
