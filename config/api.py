@@ -71,7 +71,7 @@ def json_type(field: serializers.Field) -> tuple[str, tuple[type, ...]] | None:
 def wrong_json_types(fields, data: dict) -> dict:
     """Fields given a value of another JSON type than their schema's: DRF would turn
     "12" into 12, 12 into "12" or "true" into True, which the schema refuses."""
-    errors = {}
+    errors: dict[str, list] = {}
     for name, value in data.items():
         field = fields.get(name)
         if field is None or field.read_only or value is None:
@@ -86,6 +86,9 @@ def wrong_json_types(fields, data: dict) -> dict:
             or not isinstance(value, types)
         ):
             errors[name] = [_("Must be a JSON %(type)s.") % {"type": kind}]
+        elif isinstance(field, serializers.DecimalField) and not str(value).strip():
+            # DRF reads "" as null for a nullable decimal; the schema wants a digit.
+            errors[name] = [field.error_messages["invalid"]]
     return errors
 
 
