@@ -121,6 +121,10 @@ class FeatureInput:
             raise exceptions.ValidationError(
                 {"non_field_errors": [_("Send a JSON object (a GeoJSON Feature).")]}
             )
+        if "type" in data and data["type"] != "Feature":  # "AAA" was accepted
+            raise exceptions.ValidationError(
+                {"type": [_("Send a JSON object (a GeoJSON Feature).")]}
+            )
         if data.get("type") == "Feature":
             errors = {}
             # null too: rest_framework_gis assigns into it (a TypeError, a 500).

@@ -94,6 +94,8 @@ def test_bad_bodies_are_4xx_never_500(api, site):
     shapes = [
         {"type": "Feature", "properties": "x"},
         {"type": "Feature", "geometry": 3},
+        # a type other than Feature was accepted (schemathesis, as asso92)
+        {"type": "AAA", "geometry": POINT, "properties": {"kind": "disabled_parking"}},
         # {}: GDAL's "Invalid geometry pointer" on `point` (schemathesis, PATCH)
         {"type": "Feature", "geometry": {}, "properties": {"version": 1}},
         # properties null: a TypeError in rest_framework_gis, found by schemathesis
@@ -104,7 +106,8 @@ def test_bad_bodies_are_4xx_never_500(api, site):
         for body in shapes:
             response = api.post(url, body, format="json")
             assert response.status_code == 400, (url, body, response.content)
-            assert {"properties", "geometry", "non_field_errors"} & {*response.json()}
+            named = {"properties", "geometry", "non_field_errors", "type"}
+            assert named & {*response.json()}, response.content
     empty = api.patch(f"/api/v1/sites/{site.pk}/", {"type": "Feature", "geometry": {},
                       "properties": {"version": site.version}}, format="json")  # fmt: skip
     assert empty.status_code == 400 and "geometry" in empty.json()
