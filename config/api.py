@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
-from rest_framework import exceptions
+from rest_framework import exceptions, relations, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import exception_handler
 from rest_framework_gis.filters import InBBoxFilter
@@ -45,6 +45,70 @@ def api_exception_handler(exc: Exception, context: dict):
     return exception_handler(as_drf(exc), context)
 
 
+def json_type(field: serializers.Field) -> tuple[str, tuple[type, ...]] | None:
+    """The JSON type the schema gives a writable field, and the Python types of it."""
+    lists = (serializers.ListField, serializers.ListSerializer,
+             relations.ManyRelatedField, serializers.MultipleChoiceField)  # fmt: skip
+    if isinstance(field, lists):
+        return "array", (list,)
+    if isinstance(field, serializers.BooleanField):
+        return "boolean", (bool,)
+    if isinstance(field, serializers.IntegerField | relations.PrimaryKeyRelatedField):
+        return "integer", (int,)
+    if isinstance(field, serializers.FloatField):
+        return "number", (int, float)
+    if isinstance(field, serializers.ChoiceField):
+        if all(isinstance(key, str) for key in field.choices):
+            return "string", (str,)
+        return None
+    text = (serializers.CharField, serializers.DecimalField, serializers.DateField,
+            serializers.DateTimeField, serializers.TimeField)  # fmt: skip
+    if isinstance(field, text):
+        return "string", (str,)
+    return None
+
+
+def wrong_json_types(fields, data: dict) -> dict:
+    """Fields given a value of another JSON type than their schema's: DRF would turn
+    "12" into 12, 12 into "12" or "true" into True, which the schema refuses."""
+    errors: dict[str, list] = {}
+    for name, value in data.items():
+        field = fields.get(name)
+        if field is None or field.read_only or value is None:
+            continue
+        expected = json_type(field)
+        if expected is None:
+            continue
+        kind, types = expected
+        if (
+            isinstance(value, bool)
+            and bool not in types
+            or not isinstance(value, types)
+        ):
+            errors[name] = [_("Must be a JSON %(type)s.") % {"type": kind}]
+        elif isinstance(field, serializers.DecimalField) and not str(value).strip():
+            # DRF reads "" as null for a nullable decimal; the schema wants a digit.
+            errors[name] = [field.error_messages["invalid"]]
+    return errors
+
+
+class JsonTypes:
+    """Serializer mixin: a JSON body's values have their schema's JSON type (400
+    naming the field otherwise). Forms (the token endpoint) are strings: unchecked."""
+
+    def to_internal_value(self, data):
+        if type(data) is dict:
+            fields = self.fields  # type: ignore[attr-defined]  # a mixin
+            values = data
+            meta = getattr(self, "Meta", None)
+            if hasattr(meta, "geo_field") and "properties" in data:
+                values = data["properties"]  # a Feature; FeatureInput checked its shape
+            errors = wrong_json_types(fields, values)
+            if errors:
+                raise exceptions.ValidationError(errors)
+        return super().to_internal_value(data)  # type: ignore[misc]  # a mixin
+
+
 class FeatureInput:
     """Serializer mixin: a GeoJSON Feature body of the wrong shape is a 400, not a 500.
 
@@ -57,12 +121,21 @@ class FeatureInput:
             raise exceptions.ValidationError(
                 {"non_field_errors": [_("Send a JSON object (a GeoJSON Feature).")]}
             )
+        if "type" in data and data["type"] != "Feature":  # "AAA" was accepted
+            raise exceptions.ValidationError(
+                {"type": [_("Send a JSON object (a GeoJSON Feature).")]}
+            )
         if data.get("type") == "Feature":
             errors = {}
             # null too: rest_framework_gis assigns into it (a TypeError, a 500).
             if "properties" in data and not isinstance(data["properties"], dict):
                 errors["properties"] = [_("Must be an object.")]
-            if "geometry" in data and not isinstance(data["geometry"], dict | None):
+            geometry = data.get("geometry")
+            # `{}` too: GDAL's "Invalid geometry pointer", reported on the model field.
+            if not isinstance(geometry, dict | None) or (
+                isinstance(geometry, dict)
+                and not {"type", "coordinates"} <= {*geometry}
+            ):
                 errors["geometry"] = [_("Must be a GeoJSON geometry object or null.")]
             if errors:
                 raise exceptions.ValidationError(errors)

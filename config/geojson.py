@@ -54,9 +54,11 @@ def feature_texts(queryset: QuerySet, spec: FeatureSpec) -> list[str]:
     properties = ", ".join(
         f"'{name}', q.tc_p{i}" for i, name in enumerate(spec.properties)
     )
+    # No outline (France), no box: null as DRF-GIS writes it, not four nulls.
     bbox = (
-        f"'bbox', json_build_array(ST_XMin({geometry}), ST_YMin({geometry}), "
-        f"ST_XMax({geometry}), ST_YMax({geometry})), "
+        f"'bbox', CASE WHEN ST_IsEmpty({geometry}) IS NOT FALSE THEN NULL ELSE "
+        f"json_build_array(ST_XMin({geometry}), ST_YMin({geometry}), "
+        f"ST_XMax({geometry}), ST_YMax({geometry})) END, "
         if spec.bbox
         else ""
     )

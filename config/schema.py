@@ -11,11 +11,17 @@ operation can also answer and what the views check by hand:
   `as_of`, `zoom`, `lon`/`lat`) and of the filters (whole numbers in range, no empty
   values: the API answers 400 for `status=`);
 - FeatureCollections that always hold `type` and `features`;
-- the OGC API pages in JSON, GeoJSON or HTML (`f=html`), their collection ids.
+- the OGC API pages in JSON, GeoJSON or HTML (`f=html`), their collection ids;
+- what the API refuses although a generated schema allows it: a decimal with no
+  digit (`""`), a NUL character in a string (PostgreSQL cannot store it);
+- geometry examples in France (Boulogne-Billancourt), not DRF-GIS's Bangalore,
+  so that the documented example is one the API accepts.
 
 tests/test_api_schema.py checks these properties on the generated schema, and
 `make api-fuzz` runs schemathesis against it.
 """
+
+import re
 
 from config.api import BBOX_HELP, BBOX_PATTERN, OGC_BBOX
 
@@ -59,6 +65,11 @@ OGC_QUERY_SCHEMAS: dict[str, dict] = {
     "datetime": {"type": "string", "format": "date"},
     "bbox": {"type": "string", "pattern": OGC_BBOX.pattern},
 }
+# A free-text string: any character but NUL (DRF and the middleware refuse it).
+NO_NUL = "^[^\\u0000]*$"
+# A point in Boulogne-Billancourt (92012), inside every demo writer's territory.
+EXAMPLE_POINT = [2.2399, 48.8352]
+EXAMPLE_RING = [[2.2395, 48.835], [2.2405, 48.835], [2.24, 48.8356], [2.2395, 48.835]]
 HTML = {"schema": {"type": "string"}}
 PLAIN = {"schema": {"type": "string"}}
 
@@ -70,6 +81,8 @@ def postprocess(result, generator, request, public):
         _require_features(schema)
     _bodies(schemas)
     _outlines(schemas)
+    for name, schema in schemas.items():
+        _strict_strings(schema, request=name.endswith("Request"))
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             if path.startswith("/ogc/"):
@@ -102,6 +115,57 @@ def _bodies(schemas: dict) -> None:
         schemas["PatchedSiteRequest"]["properties"]["properties"]["required"] = [
             "version"
         ]
+
+
+def _strict_strings(node, *, request: bool) -> None:
+    """Decimals have a digit (drf-spectacular's pattern allowed "" and "-"), request
+    strings have no NUL, geometries have a type and coordinates, geometry examples
+    lie in France."""
+    if isinstance(node, list):
+        for item in node:
+            _strict_strings(item, request=request)
+        return
+    if not isinstance(node, dict):
+        return
+    if node.get("format") == "decimal" and "pattern" in node:
+        node["pattern"] = _decimal_pattern(node["pattern"])
+    elif (
+        request
+        and node.get("type") == "string"
+        and not {"enum", "pattern", "format"} & {*node}
+    ):
+        node["pattern"] = NO_NUL
+    if {*node.get("properties", {})} == {"type", "coordinates"}:
+        node["required"] = ["type", "coordinates"]  # a GeoJSON geometry: `{}` is not
+    example = node.get("example")
+    if isinstance(example, list) and example and node.get("type") == "array":
+        node["example"] = _french_example(example)
+    for value in node.values():
+        _strict_strings(value, request=request)
+
+
+def _decimal_pattern(pattern: str) -> str:
+    """drf-spectacular's decimal pattern, with at least one digit as DRF requires."""
+    match = re.fullmatch(r"\^-\?\\d\{0,(\d+)\}\(\?:\\\.\\d\{0,(\d+)\}\)\?\$", pattern)
+    if match is None:
+        return pattern
+    whole, decimals = match.groups()
+    if whole == "0":
+        return rf"^-?0?\.\d{{1,{decimals}}}$"
+    return rf"^-?(\d{{1,{whole}}}(\.\d{{0,{decimals}}})?|\.\d{{1,{decimals}}})$"
+
+
+def _french_example(example: list) -> list:
+    """DRF-GIS's example coordinates (Bangalore), as deep as they were, in
+    Boulogne-Billancourt: a point (or a bbox) moved, a line or ring a real triangle."""
+    if example and isinstance(example[0], list):
+        nested: list = EXAMPLE_RING
+        inner = example[0]
+        while inner and isinstance(inner[0], list):
+            nested, inner = [nested], inner[0]
+        return nested
+    moved = {12.9721: EXAMPLE_POINT[0], 77.5933: EXAMPLE_POINT[1]}
+    return [moved.get(value, value) for value in example]
 
 
 def _outlines(schemas: dict) -> None:
@@ -145,13 +209,16 @@ def _api(path: str, method: str, operation: dict) -> None:
 
 
 def _no_empty(parameter: dict) -> None:
-    """The API refuses an empty value (400): a free-text parameter has one character."""
+    """The API refuses an empty value (400): a free-text parameter has one character,
+    none of them NUL (config/middleware.py refuses it in a URL)."""
     schema = parameter["schema"]
     if schema.get("type") == "string" and not {"enum", "pattern", "format"} & {*schema}:
         schema["minLength"] = 1
+        schema["pattern"] = NO_NUL
     items = schema.get("items", {})
     if items.get("type") == "string" and not {"enum", "pattern"} & {*items}:
         items["minLength"] = 1
+        items["pattern"] = NO_NUL
 
 
 def _error(code: str, *extra: str) -> dict:

@@ -64,6 +64,12 @@ def schema(django_db_blocker):
         ("/api/v1/sites/export/?updated_since=", "updated_since"),
         ("/api/v1/sites/?updated_since=0865-06-23T17:10:45%2B17:18", "updated_since"),
         ("/api/v1/sites/export/?as_of=", "as_of"),
+        # With as_of the filters apply to past versions: each is still checked
+        # (schemathesis: a 200 for these, as prefecture92).
+        ("/api/v1/sites/export/?as_of=2020-05-20&waste_status=v~n", "waste_status"),
+        ("/api/v1/sites/export/?as_of=2020-05-20&updated_since=%0B", "updated_since"),
+        ("/api/v1/sites/?as_of=2020-05-20&status=gone", "status"),
+        ("/api/v1/sites/?as_of=2020-05-20&in_bbox=1e400,0,1,1", "in_bbox"),
         ("/api/v1/sites/export/?format_type=", "format_type"),
         ("/api/v1/accessibility-points/?in_bbox=inf,0,1,1", "in_bbox"),
         ("/api/v1/accessibility-points/?page_size=0", "page_size"),
@@ -88,6 +94,10 @@ def test_bad_bodies_are_4xx_never_500(api, site):
     shapes = [
         {"type": "Feature", "properties": "x"},
         {"type": "Feature", "geometry": 3},
+        # a type other than Feature was accepted (schemathesis, as asso92)
+        {"type": "AAA", "geometry": POINT, "properties": {"kind": "disabled_parking"}},
+        # {}: GDAL's "Invalid geometry pointer" on `point` (schemathesis, PATCH)
+        {"type": "Feature", "geometry": {}, "properties": {"version": 1}},
         # properties null: a TypeError in rest_framework_gis, found by schemathesis
         {"type": "Feature", "geometry": POINT, "properties": None},
         [],
@@ -96,6 +106,11 @@ def test_bad_bodies_are_4xx_never_500(api, site):
         for body in shapes:
             response = api.post(url, body, format="json")
             assert response.status_code == 400, (url, body, response.content)
+            named = {"properties", "geometry", "non_field_errors", "type"}
+            assert named & {*response.json()}, response.content
+    empty = api.patch(f"/api/v1/sites/{site.pk}/", {"type": "Feature", "geometry": {},
+                      "properties": {"version": site.version}}, format="json")  # fmt: skip
+    assert empty.status_code == 400 and "geometry" in empty.json()
     stale = api.patch(f"/api/v1/sites/{site.pk}/", {"type": "Feature", "properties": {}},
                       format="json")  # fmt: skip
     assert stale.status_code == 400 and "version" in stale.json()
@@ -254,3 +269,179 @@ def test_a_stale_edit_names_reverse_relations_without_a_500():
 
     stale = StaleEdit(5, ["reports", "title"])  # schemathesis: PATCH {"version": 1}
     assert "reports" in str(stale)
+
+
+def test_a_territory_without_outline_has_no_bbox_rather_than_four_nulls(schema):
+    # schemathesis (anonymous): France's feature had "bbox": [null, null, null, null]
+    body = APIClient().get("/api/v1/territories/?level=nation").json()
+    france = next(f for f in body["features"] if f["properties"]["code"] == "FR")
+    assert france["geometry"] is None and france["bbox"] is None
+    _validator(schema)(
+        _ok(schema["paths"]["/api/v1/territories/"]["get"]), body, "nation"
+    )
+
+
+def test_a_wrong_password_is_a_401_with_a_detail_as_the_schema_says(schema):
+    # schemathesis: a schema-valid request answered 400, which the schema reserves
+    # for a malformed one.
+    user = user_with(Role.CONTRIBUTOR, "92012")
+    for form in ("json", "multipart"):
+        response = APIClient().post(
+            "/api/v1/auth/token",
+            {"email": user.email, "password": "not-this-one"},
+            format=form,
+        )
+        assert response.status_code == 401 and "detail" in response.json()
+    malformed = APIClient().post("/api/v1/auth/token", {"email": "x"}, format="json")
+    assert malformed.status_code == 400 and "password" in malformed.json()
+    assert "401" in schema["paths"]["/api/v1/auth/token"]["post"]["responses"]
+
+
+def test_the_schema_refuses_what_the_api_refuses_in_strings_and_decimals(schema):
+    import re
+
+    components = schema["components"]["schemas"]
+    amount = components["FundingRequest"]["properties"]["amount_planned"]["pattern"]
+    length = components["AccessibilityPointRequest"]["properties"]["properties"][
+        "properties"
+    ]["length_m"]["pattern"]
+    for pattern in (amount, length):
+        for text in ("", "-", ".", "-."):
+            assert not re.search(pattern, text), (pattern, text)
+        for text in ("12", "-1.5", ".25", "3."):
+            assert re.search(pattern, text), (pattern, text)
+    geometry = components["SiteRequest"]["properties"]["geometry"]
+    assert geometry["required"] == ["type", "coordinates"]
+    title = components["InterventionRequest"]["properties"]["title"]["pattern"]
+    assert re.search(title, "Maraude") and not re.search(title, "a\x00b")
+    territory = next(
+        p
+        for p in schema["paths"]["/api/v1/sites/"]["get"]["parameters"]
+        if p["name"] == "territory"
+    )
+    assert not re.search(territory["schema"]["pattern"], "9\x002")
+
+
+def test_geometry_examples_are_points_the_api_accepts(schema, api):
+    """DRF-GIS's example (Bangalore) was refused: no French commune there."""
+    request = schema["components"]["schemas"]["AccessibilityPointRequest"]
+    example = request["properties"]["geometry"]["properties"]["coordinates"]["example"]
+    body = {"type": "Feature", "geometry": {"type": "Point", "coordinates": example},
+            "properties": {"kind": "disabled_parking"}}  # fmt: skip
+    writer = APIClient()
+    writer.force_authenticate(user_with(Role.CONTRIBUTOR, "92012"))
+    response = writer.post("/api/v1/accessibility-points/", body, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["properties"]["commune_code"] == "92012"
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "field"),
+    [
+        (
+            "/api/v1/sites/",
+            {"type": "Feature", "geometry": POINT, "properties": {"name": "a\x00b"}},
+            "name",
+        ),  # fmt: skip
+        ("/api/v1/interventions/", {"title": "a\x00b"}, "title"),
+        (
+            "/api/v1/accessibility-points/",
+            {"type": "Feature", "geometry": POINT, "properties": {"address": "\x00"}},
+            "address",
+        ),  # fmt: skip
+    ],
+)
+def test_a_nul_character_in_a_body_is_a_400_naming_the_field(api, url, body, field):
+    response = api.post(url, body, format="json")
+    assert response.status_code == 400, response.content
+    assert field in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "field"),
+    [
+        # A string where the schema says integer: DRF turned "12" into 12.
+        (
+            "/api/v1/sites/",
+            {"type": "Feature", "geometry": POINT, "properties": {"people": "12"}},
+            "people",
+        ),  # fmt: skip
+        (
+            "/api/v1/sites/",
+            {"type": "Feature", "geometry": POINT, "properties": {"name": 12}},
+            "name",
+        ),  # fmt: skip
+        (
+            "/api/v1/sites/",
+            {"type": "Feature", "geometry": POINT, "properties": {"people": True}},
+            "people",
+        ),  # fmt: skip
+        (
+            "/api/v1/accessibility-points/",
+            {
+                "type": "Feature",
+                "geometry": POINT,
+                "properties": {"kind": "disabled_parking", "open_air": "true"},
+            },
+            "open_air",
+        ),  # fmt: skip
+        (
+            "/api/v1/accessibility-points/",
+            {
+                "type": "Feature",
+                "geometry": POINT,
+                "properties": {"kind": "disabled_parking", "length_m": 5},
+            },
+            "length_m",
+        ),  # fmt: skip
+        # "" for a nullable decimal was saved as null (schemathesis, as asso92)
+        (
+            "/api/v1/accessibility-points/",
+            {
+                "type": "Feature",
+                "geometry": POINT,
+                "properties": {"kind": "disabled_parking", "width_m": ""},
+            },
+            "width_m",
+        ),  # fmt: skip
+        ("/api/v1/interventions/", {"title": "Maraude", "themes": "health"}, "themes"),
+        (
+            "/api/v1/interventions/",
+            {"title": "Maraude", "territory": "92"},
+            "territory",
+        ),
+        (
+            "/api/v1/interventions/",
+            {"title": "Maraude", "partners": [1], "sites": 3},
+            "sites",
+        ),  # fmt: skip
+        ("/api/v1/auth/token", {"email": "a@b.fr", "password": 1234}, "password"),
+    ],
+)
+def test_a_value_of_another_json_type_is_a_400_naming_the_field(api, url, body, field):
+    response = api.post(url, body, format="json")
+    assert response.status_code == 400, response.content
+    message = response.json()[field][0]
+    assert field == "width_m" or f"JSON {_json_type(field)}" in message, message
+
+
+def _json_type(field):
+    return {"people": "integer", "name": "string", "open_air": "boolean",
+            "length_m": "string", "themes": "array", "territory": "integer",
+            "sites": "array", "password": "string"}[field]  # fmt: skip
+
+
+def test_a_site_still_takes_its_status_and_closing_date_on_post(api):
+    body = {"type": "Feature", "geometry": POINT,
+            "properties": {"status": "resorbed", "closed_on": "2024-03-01",
+                           "people": 12, "population_date": "2024-01-15",
+                           "name": "Friche du port"}}  # fmt: skip
+    writer = APIClient()
+    writer.force_authenticate(user_with(Role.LOCAL_ADMIN, "92"))
+    response = writer.post("/api/v1/sites/?confirm_nearby=true", body, format="json")
+    assert response.status_code == 201, response.content
+    properties = response.json()["properties"]
+    assert (
+        properties["status"] == "resorbed" and properties["closed_on"] == "2024-03-01"
+    )
+    assert properties["people"] == 12

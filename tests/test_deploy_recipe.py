@@ -283,7 +283,7 @@ def test_the_client_address_is_the_one_nginx_saw_not_a_forged_header(
         body=json.dumps({"email": data.user.email, "password": "wrong"}),
         **{"Content-Type": "application/json", "X-Forwarded-For": "203.0.113.9"},
     )
-    assert answer.status == 400
+    assert answer.status == 401
     with django_db_blocker.unblock():  # the attempt gunicorn's worker committed
         attempts = AccessAttempt.objects.filter(username__iexact=data.user.email)
         assert [a.ip_address for a in attempts] == ["127.0.0.1"]

@@ -2,9 +2,10 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from actors.models import Grant, Organization, User
+from config.api import JsonTypes
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class TokenRequestSerializer(JsonTypes, serializers.Serializer):
     email = serializers.EmailField(label=_("e-mail address"))
     password = serializers.CharField(
         label=_("password"), style={"input_type": "password"}, trim_whitespace=False

@@ -32,9 +32,10 @@ class TokenView(APIView):
             password=form.validated_data["password"],
         )
         if user is None or not user.is_active:
+            # 401 as the schema says: a well-formed request whose credentials fail.
             return Response(
                 {"detail": _("Wrong e-mail or password, or account locked.")},
-                status=status.HTTP_400_BAD_REQUEST,
+                status=status.HTTP_401_UNAUTHORIZED,
             )
         if user.needs_charter:
             return Response(

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from actors.capabilities import SEE_FUNDING, can
 from actors.models import Organization
+from config.api import JsonTypes
 from interventions.models import (
     REPORT_COUNTS,
     Funding,
@@ -15,20 +16,20 @@ from interventions.models import (
 from sites.models import Site
 
 
-class ReportSerializer(serializers.ModelSerializer):
+class ReportSerializer(JsonTypes, serializers.ModelSerializer):
     class Meta:
         model = InterventionReport
         fields = ("id", "reported_on", *REPORT_COUNTS, "created_at")
         read_only_fields = ("created_at",)
 
 
-class FundingSerializer(serializers.ModelSerializer):
+class FundingSerializer(JsonTypes, serializers.ModelSerializer):
     class Meta:
         model = Funding
         fields = ("id", "year", "source_kind", "amount_planned", "amount_spent")
 
 
-class InterventionSerializer(serializers.ModelSerializer):
+class InterventionSerializer(JsonTypes, serializers.ModelSerializer):
     """`funding` appears only for readers allowed to see it (lead operator, local
     admins of the territory, national users)."""
 

@@ -24,6 +24,7 @@ from actors.capabilities import VERIFY_POINT
 from config.api import (
     FeatureInput,
     GeoPageNumbers,
+    JsonTypes,
     StrictFilterBackend,
     StrictInBBoxFilter,
 )
@@ -42,7 +43,7 @@ from sites.services.accessibility import report_point, set_point_status
 from territory.models import Territory
 
 
-class AccessibilityPointSerializer(FeatureInput, GeoFeatureModelSerializer):
+class AccessibilityPointSerializer(FeatureInput, JsonTypes, GeoFeatureModelSerializer):
     commune_code = serializers.CharField(source="commune.code", read_only=True)
 
     class Meta:

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from config.api import FeatureInput
+from config.api import FeatureInput, JsonTypes
 from sites.models import Site, SiteNote, SiteProcedure
 
 LIGHT_FIELDS = ("id", "name", "kind", "status", "commune_code", "people", "updated_at")
@@ -37,7 +37,7 @@ class NoteSerializer(serializers.ModelSerializer):
         fields = ("id", "written_at", "author", "organization", "text")
 
 
-class SiteSerializer(FeatureInput, GeoFeatureModelSerializer):
+class SiteSerializer(FeatureInput, JsonTypes, GeoFeatureModelSerializer):
     """Full detail; procedures only for local admins (removed by the view otherwise)."""
 
     commune_code = serializers.CharField(source="commune.code", read_only=True)

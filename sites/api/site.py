@@ -172,6 +172,10 @@ class SiteViewSet(viewsets.ModelViewSet):
     def _placed_sites(self, request) -> "list[Site]":  # quoted: `list` is a method here
         """Visible sites narrowed by place (territory, bbox) and search, for a past
         date."""
+        # Every filter is checked as without `as_of` (a 400 naming it), though
+        # past_states applies the others to the past versions: a bad `waste_status`
+        # or `updated_since` was quietly ignored. The queryset itself is not read.
+        self.filter_queryset(self.get_queryset())
         place = {
             name: request.query_params[name]
             for name in PLACE_FILTERS
