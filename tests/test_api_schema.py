@@ -69,6 +69,8 @@ def schema(django_db_blocker):
         ("/api/v1/sites/export/?as_of=2020-05-20&waste_status=v~n", "waste_status"),
         ("/api/v1/sites/export/?as_of=2020-05-20&updated_since=%0B", "updated_since"),
         ("/api/v1/sites/?as_of=2020-05-20&status=gone", "status"),
+        ("/api/v1/sites/?as_of=2020-05-20&waste_status=v~n", "waste_status"),
+        ("/api/v1/sites/?as_of=2020-05-20&updated_since=%0B", "updated_since"),
         ("/api/v1/sites/?as_of=2020-05-20&in_bbox=1e400,0,1,1", "in_bbox"),
         ("/api/v1/sites/export/?format_type=", "format_type"),
         ("/api/v1/accessibility-points/?in_bbox=inf,0,1,1", "in_bbox"),

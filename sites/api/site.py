@@ -157,6 +157,9 @@ class SiteViewSet(viewsets.ModelViewSet):
     def _place(self, request):
         """Visible sites narrowed by place (territory, bbox) and search, for a past
         date; at most AS_OF_LIMIT of them."""
+        # Every filter is checked as without `as_of` (a 400 naming it), though the
+        # state filters apply to the past revisions: the queryset itself is not read.
+        self.filter_queryset(self.get_queryset())
         place = {
             name: request.query_params[name]
             for name in PLACE_FILTERS
