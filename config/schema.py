@@ -51,7 +51,13 @@ INTEGER_ID: dict = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
 QUERY_SCHEMAS: dict[str, dict] = {
     "in_bbox": {"type": "string", "pattern": BBOX_PATTERN, "description": BBOX_HELP},
     "as_of": {"type": "string", "format": "date"},
-    "updated_since": {"type": "string", "format": "date-time"},
+    # PostgreSQL holds UTC offsets below 16 h (config.api refuses the others).
+    "updated_since": {
+        "type": "string",
+        "format": "date-time",
+        "pattern": r"([Zz]|[+-](0\d|1[0-5]):[0-5]\d)$",
+        "description": "RFC 3339; the UTC offset, if any, between -15:59 and +15:59",
+    },
     "zoom": {"type": "integer", "minimum": 0, "maximum": 22},
     "lon": {"type": "number", "minimum": -180, "maximum": 180},
     "lat": {"type": "number", "minimum": -90, "maximum": 90},
