@@ -285,7 +285,7 @@ DEFAULT_FROM_EMAIL = os.environ.get(
 
 # Background jobs (mail first) run on PostgreSQL through procrastinate: see
 # actors/mail.py and `manage.py procrastinate worker`. Modules holding tasks:
-PROCRASTINATE_IMPORT_PATHS = ["actors.mail", "sites.jobs"]
+PROCRASTINATE_IMPORT_PATHS = ["actors.mail", "sites.jobs", "sites.import_jobs"]
 # Tests only (tests/conftest.py): run the worker in-process when a queued mail commits.
 MAIL_WORKER_ON_COMMIT = False
 

@@ -8,6 +8,7 @@ site_patterns = [
     path("", site.site_list, name="list"),
     path("new/", site.site_create, name="create"),
     path("import/", site_import.import_sites_view, name="import"),
+    path("import/runs/<int:pk>/", site_import.site_import_run, name="import-run"),
     path("<int:pk>/", site.site_detail, name="detail"),
     path("<int:pk>/edit/", site.site_update, name="update"),
     path("<int:pk>/close/", site.site_close, name="close"),
@@ -35,6 +36,11 @@ accessibility_patterns = [
     ),
     path(
         "accessibility/import/", accessibility.import_points_view, name="points-import"
+    ),
+    path(
+        "accessibility/import/runs/<int:pk>/",
+        accessibility.points_import_run,
+        name="points-import-run",
     ),
     path(
         "accessibility/points/<int:pk>/status/",

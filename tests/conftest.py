@@ -51,6 +51,12 @@ def session_renewal_out_of_reach(settings):
 
 
 @pytest.fixture(autouse=True)
+def private_files_of_the_test(settings, tmp_path):
+    # Uploads and export files in the test's own folder: never an earlier run's.
+    settings.PRIVATE_FILES_ROOT = tmp_path / "private"
+
+
+@pytest.fixture(autouse=True)
 def mail_sent_on_commit(settings):
     # Mail still goes through the queue; the worker just runs in-process on commit,
     # so tests read django.core.mail.outbox as soon as their write commits.

@@ -173,30 +173,8 @@ class SiteViewSet(viewsets.ModelViewSet):
         return sites
 
     def _placed_sites(self, request) -> "list[Site]":  # quoted: `list` is a method here
-        """Visible sites narrowed by place (territory, bbox) and search, for a past
-        date."""
-        # Every filter is checked as without `as_of` (a 400 naming it), though
-        # past_states applies the others to the past versions: a bad `waste_status`
-        # or `updated_since` was quietly ignored. The queryset itself is not read.
-        self.filter_queryset(self.get_queryset())
-        place = {
-            name: request.query_params[name]
-            for name in PLACE_FILTERS
-            if name in request.query_params
-        }
-        sites = SiteFilter(data=place, queryset=self.get_queryset(), request=request).qs
-        sites = list(
-            sites.prefetch_related("procedures").order_by("pk")[: AS_OF_LIMIT + 1]
-        )
-        if len(sites) > AS_OF_LIMIT:
-            raise ValidationError(
-                {
-                    "as_of": _(
-                        "Too many sites for a past date: narrow by territory or bbox."
-                    )
-                }
-            )
-        return sites
+        """The sites of `_place`, with their procedures, for past_states."""
+        return list(self._place(request).prefetch_related("procedures").order_by("pk"))
 
     def retrieve(self, request, *args, **kwargs):
         site = self.get_object()

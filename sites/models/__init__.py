@@ -8,6 +8,7 @@ from sites.models.accessibility import (
 )
 from sites.models.dataset import Dataset
 from sites.models.export import ExportDataset, ExportStatus, SiteExport
+from sites.models.import_run import ImportKind, ImportRun
 from sites.models.report import (
     PublicReport,
     ReportContact,
@@ -29,6 +30,8 @@ __all__ = [
     "AccessibilityPoint",
     "Dataset",
     "ExportStatus",
+    "ImportKind",
+    "ImportRun",
     "ParkingRules",
     "PointSource",
     "PointStatus",

@@ -1,20 +1,16 @@
 import json
-import shutil
-import tempfile
-import time
-import uuid
 from pathlib import Path
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 from leaflet.forms.widgets import LeafletWidget
 
 from actors.capabilities import (
@@ -27,29 +23,31 @@ from actors.capabilities import (
 from lib.action_form import add_service_errors
 from lib.csp import nonce_map_widgets
 from lib.free_text import ConfirmNamesMixin
-from sites.importers import DEFAULT_MAPPING, MAPPABLE_FIELDS, file_columns, open_rows
+from sites.import_jobs import purge_uploads, store_upload
+from sites.importers import DEFAULT_MAPPING, MAPPABLE_FIELDS, file_columns
 from sites.models import (
     AccessibilityPoint,
     Dataset,
+    ImportKind,
+    ImportRun,
     ParkingRules,
     PointSource,
     PointStatus,
     RestrictedZone,
 )
 from sites.services.accessibility import (
-    ImportRefused,
     dataset_for,
-    import_points,
     save_restricted_zone,
     set_parking_rules,
     set_point_status,
 )
+from sites.views import import_runs
 from territory.models import Territory
 from territory.sources import SourceError
 
 # Spaces drawn on a commune's map and listed with directions; past it, the GeoJSON link.
 MAP_POINT_LIMIT = 500
-UPLOAD_DIR = Path(tempfile.gettempdir()) / "terrain-commun-uploads"
+SESSION_KEY = "points_import"
 ALLOWED_SUFFIXES = {".geojson", ".json", ".gpkg", ".csv", ".xz", ".gz", ".zip"}
 FIELD_LABELS = {
     "source_id": gettext_lazy("identifier at the source"),
@@ -308,9 +306,12 @@ def zone_edit(request: HttpRequest, code: str, pk: int | None = None) -> HttpRes
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_points_view(request: HttpRequest) -> HttpResponse:
-    """Upload, map the columns and preview what will change (a dry run), then confirm."""
+    """Upload, map the columns and preview what will change (a dry run), then confirm.
+
+    The preview and the import run in the background (sites.import_jobs): each step
+    queues a run and sends the admin to its page (points_import_run)."""
     require(request.user, IMPORT_ANY_POINTS)
-    pending = request.session.get("points_import")
+    pending = request.session.get(SESSION_KEY)
     step = request.POST.get("step") or (
         "confirm" if request.POST.get("confirm") else ""
     )
@@ -322,7 +323,7 @@ def import_points_view(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         dataset = data["dataset"]
         pending = {
-            "path": str(_store(data["file"])),
+            "path": str(store_upload(data["file"])),
             "dataset": dataset.pk,
             "new_dataset": dataset.key if dataset.pk is None else "",
             "title": dataset.title,
@@ -332,42 +333,50 @@ def import_points_view(request: HttpRequest) -> HttpResponse:
             "mapping": dataset.mapping,
             "row_filter": dataset.row_filter,
         }
-        request.session["points_import"] = pending
-        return _preview(request, pending)
+        request.session[SESSION_KEY] = pending
+        return import_runs.start(request, ImportKind.POINTS, pending, dry_run=True)
     return render(
         request, "sites/import_form.html", {"form": form, "mapping": DEFAULT_MAPPING}
     )
 
 
 def _next_step(request: HttpRequest, pending: dict, step: str) -> HttpResponse:
+    gone = import_runs.expired(request, SESSION_KEY, reverse("points-import"))
+    if gone is not None:
+        return gone
     if step == "confirm":
-        return _confirm_import(request, pending)
+        confirm_moves = request.POST.get("confirm_moves") == "1"
+        return import_runs.start(
+            request, ImportKind.POINTS, pending, dry_run=False, confirm_moves=confirm_moves
+        )  # fmt: skip
     # "remap": the admin changed the mapping or the filter: preview again.
-    columns = _columns(pending)
     mapping_form = MappingForm(
-        request.POST, columns=columns or [], mapping={}, row_filter=[]
+        request.POST, columns=_columns(pending) or [], mapping={}, row_filter=[]
     )
     if mapping_form.is_valid():
         pending["mapping"] = mapping_form.mapping()
         pending["row_filter"] = mapping_form.row_filter()
-        request.session["points_import"] = pending
-    return _preview(request, pending)
+        request.session[SESSION_KEY] = pending
+    return import_runs.start(request, ImportKind.POINTS, pending, dry_run=True)
 
 
-def _preview(request: HttpRequest, pending: dict) -> HttpResponse:
-    outcome = _run(request, pending, dry_run=True)
-    columns = _columns(pending)
-    if columns is not None:
-        outcome["mapping_form"] = MappingForm(
-            columns=columns,
-            mapping=outcome.get("mapping") or pending["mapping"],
-            row_filter=pending["row_filter"],
-        )
-        outcome["columns"] = columns
-    outcome["dataset_key"] = pending["new_dataset"] or str(
-        Dataset.objects.filter(pk=pending["dataset"]).first() or ""
-    )
-    return render(request, "sites/import_preview.html", outcome)
+@login_required
+@require_GET
+def points_import_run(request: HttpRequest, pk: int) -> HttpResponse:
+    """A run's progress, then its preview or outcome: for the admin who started it."""
+    require(request.user, IMPORT_ANY_POINTS)
+    run = get_object_or_404(ImportRun, pk=pk, user=request.user, kind=ImportKind.POINTS)
+    return import_runs.run_page(
+        request, run, session_key=SESSION_KEY, form_url=reverse("points-import"),
+        preview=_preview,
+    )  # fmt: skip
+
+
+def _preview(request: HttpRequest, pending: dict, outcome: dict) -> HttpResponse:
+    return import_runs.preview_page(
+        request, pending, outcome, columns=_columns(pending),
+        mapping_form_class=MappingForm, template="sites/import_preview.html",
+    )  # fmt: skip
 
 
 def _columns(pending: dict) -> list[str] | None:
@@ -375,113 +384,6 @@ def _columns(pending: dict) -> list[str] | None:
         return file_columns(Path(pending["path"]), pending["encoding"])
     except (SourceError, OSError):
         return None
-
-
-def _store(upload) -> Path:
-    """Under its own folder, with its own name: messages name the file the admin sent."""
-    folder = UPLOAD_DIR / uuid.uuid4().hex
-    folder.mkdir(mode=0o700, parents=True)
-    name = Path(upload.name).name
-    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[-120:]
-    path = folder / safe.lstrip(".")
-    with path.open("wb") as handle:
-        for chunk in upload.chunks():
-            handle.write(chunk)
-    return path
-
-
-def purge_uploads(max_age_hours: int | None = None) -> int:
-    """Delete uploads left unconfirmed for longer than IMPORT_UPLOAD_MAX_AGE_HOURS."""
-    hours = (
-        settings.IMPORT_UPLOAD_MAX_AGE_HOURS if max_age_hours is None else max_age_hours
-    )
-    if not UPLOAD_DIR.exists():
-        return 0
-    cutoff = time.time() - hours * 3600
-    purged = 0
-    for folder in UPLOAD_DIR.iterdir():
-        if folder.stat().st_mtime < cutoff:
-            if folder.is_dir():
-                shutil.rmtree(folder, ignore_errors=True)
-            else:
-                folder.unlink(missing_ok=True)
-            purged += 1
-    return purged
-
-
-def _dataset(pending: dict) -> Dataset:
-    if pending["dataset"]:
-        found = Dataset.objects.filter(pk=pending["dataset"]).first()
-        if found is not None:
-            return found
-    return dataset_for(pending["new_dataset"] or "", pending["title"])
-
-
-def _run(request, pending: dict, *, dry_run: bool, confirm_moves: bool = False) -> dict:
-    """All or nothing unless `partial`; a preview always lists every rejected row."""
-    partial = pending.get("partial", False)
-    try:
-        dataset = _dataset(pending)
-        with open_rows(
-            Path(pending["path"]),
-            pending["mapping"],
-            row_filter=pending["row_filter"],
-            encoding=pending["encoding"],
-        ) as reading:
-            dataset.mapping, dataset.row_filter = (
-                pending["mapping"],
-                pending["row_filter"],
-            )
-            result = import_points(
-                reading.rows(),
-                dataset=dataset,
-                source=pending["source"],
-                partial=partial or dry_run,
-                dry_run=dry_run,
-                confirm_moves=confirm_moves,
-                acting_user=request.user,
-                count_skipped=lambda: reading.skipped,
-            )
-            ignored, effective = reading.ignored_columns, reading.mapping
-    except SourceError as exc:
-        return {"error": str(exc)}
-    except ImportRefused as refused:
-        if refused.result.moves_refused:
-            message = _("Import refused, nothing was changed: %(n)s points would move; tick the box to confirm the moves.")  # fmt: skip
-            return {"error": message % {"n": refused.result.move_count}, "moves_refused": True}  # fmt: skip
-        return {
-            "error": _("Import refused, nothing was changed: %(n)s rows rejected.")
-            % {"n": refused.result.rejected_count}
-        }
-    blocked = bool(result.rejected_count) and not partial
-    rows = result.created + result.updated + result.unchanged + result.rejected_count
-    return {
-        "result": result, "rows": rows, "blocked": blocked, "partial": partial,
-        "ignored_columns": ignored, "mapping": effective,
-    }  # fmt: skip
-
-
-def _confirm_import(request: HttpRequest, pending: dict) -> HttpResponse:
-    path = Path(pending["path"])
-    if UPLOAD_DIR not in path.parents or not path.exists():
-        request.session.pop("points_import", None)
-        messages.error(request, _("The uploaded file has expired; upload it again."))
-        return redirect("points-import")
-    confirm_moves = request.POST.get("confirm_moves") == "1"
-    outcome = _run(request, pending, dry_run=False, confirm_moves=confirm_moves)
-    if outcome.get("moves_refused"):
-        messages.error(request, outcome["error"])
-        return _preview(request, pending)  # the same preview, with the box to tick
-    if "error" in outcome:
-        messages.error(request, outcome["error"])
-    else:
-        messages.success(
-            request,
-            _("Import done: %(summary)s.") % {"summary": outcome["result"].summary()},
-        )
-    request.session.pop("points_import", None)
-    shutil.rmtree(path.parent, ignore_errors=True)
-    return redirect("points-import")
 
 
 @login_required

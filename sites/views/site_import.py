@@ -1,36 +1,29 @@
 """The web import of sites: upload, map the columns, preview (a dry run), confirm.
 
-The accessibility import's steps and upload handling (sites.views.accessibility),
-over the site pipeline (sites.site_rows, sites.services.site_import). The file
-waits in the shared upload folder until confirmed; purge_import_uploads clears
-what nobody confirmed.
+The accessibility import's steps, over the site pipeline (sites.site_rows,
+sites.services.site_import), run in the background (sites.import_jobs). The file
+waits in the upload folder until confirmed; purge_import_uploads clears what
+nobody confirmed.
 """
 
-import shutil
 from pathlib import Path
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from actors.capabilities import IMPORT_ANY_SITES, require
-from sites.models import Dataset, Site
-from sites.services.accessibility import ImportRefused, dataset_for
-from sites.services.site_import import import_sites
-from sites.site_rows import MAPPABLE_FIELDS, file_columns, open_site_rows
-from sites.views.accessibility import (
-    UPLOAD_DIR,
-    ImportForm,
-    MappingForm,
-    purge_uploads,
-)
-from sites.views.accessibility import _store as store_upload
+from sites.import_jobs import purge_uploads, store_upload
+from sites.models import Dataset, ImportKind, ImportRun, Site
+from sites.site_rows import MAPPABLE_FIELDS, file_columns
+from sites.views import import_runs
+from sites.views.accessibility import ImportForm, MappingForm
 from territory.sources import SourceError
 
 SESSION_KEY = "sites_import"
@@ -109,12 +102,17 @@ class SiteMappingForm(MappingForm):
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_sites_view(request: HttpRequest) -> HttpResponse:
+    """Upload, map, preview, confirm: the preview and the import run in the
+    background (sites.import_jobs), followed on the run's page (site_import_run)."""
     require(request.user, IMPORT_ANY_SITES)
     pending = request.session.get(SESSION_KEY)
     step = request.POST.get("step", "")
     if request.method == "POST" and pending and step in ("confirm", "remap"):
+        gone = import_runs.expired(request, SESSION_KEY, reverse("sites:import"))
+        if gone is not None:
+            return gone
         if step == "confirm":
-            return _confirm(request, pending)
+            return import_runs.start(request, ImportKind.SITES, pending, dry_run=False)
         return _remap(request, pending)
     form = SiteImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -132,7 +130,7 @@ def import_sites_view(request: HttpRequest) -> HttpResponse:
             "row_filter": dataset.row_filter,
         }
         request.session[SESSION_KEY] = pending
-        return _preview(request, pending)
+        return import_runs.start(request, ImportKind.SITES, pending, dry_run=True)
     return render(request, "sites/site_import_form.html", {"form": form})
 
 
@@ -144,23 +142,26 @@ def _remap(request: HttpRequest, pending: dict) -> HttpResponse:
         pending["mapping"] = mapping_form.mapping()
         pending["row_filter"] = mapping_form.row_filter()
         request.session[SESSION_KEY] = pending
-    return _preview(request, pending)
+    return import_runs.start(request, ImportKind.SITES, pending, dry_run=True)
 
 
-def _preview(request: HttpRequest, pending: dict) -> HttpResponse:
-    outcome = _run(request, pending, dry_run=True)
-    columns = _columns(pending)
-    if columns is not None:
-        outcome["mapping_form"] = SiteMappingForm(
-            columns=columns,
-            mapping=outcome.get("mapping") or pending["mapping"],
-            row_filter=pending["row_filter"],
-        )
-        outcome["columns"] = columns
-    outcome["dataset_key"] = pending["new_dataset"] or str(
-        Dataset.objects.filter(pk=pending["dataset"]).first() or ""
-    )
-    return render(request, "sites/site_import_preview.html", outcome)
+@login_required
+@require_GET
+def site_import_run(request: HttpRequest, pk: int) -> HttpResponse:
+    """A run's progress, then its preview or outcome: for the admin who started it."""
+    require(request.user, IMPORT_ANY_SITES)
+    run = get_object_or_404(ImportRun, pk=pk, user=request.user, kind=ImportKind.SITES)
+    return import_runs.run_page(
+        request, run, session_key=SESSION_KEY, form_url=reverse("sites:import"),
+        preview=_preview,
+    )  # fmt: skip
+
+
+def _preview(request: HttpRequest, pending: dict, outcome: dict) -> HttpResponse:
+    return import_runs.preview_page(
+        request, pending, outcome, columns=_columns(pending),
+        mapping_form_class=SiteMappingForm, template="sites/site_import_preview.html",
+    )  # fmt: skip
 
 
 def _columns(pending: dict) -> list[str] | None:
@@ -168,61 +169,3 @@ def _columns(pending: dict) -> list[str] | None:
         return file_columns(Path(pending["path"]), pending["encoding"])
     except (SourceError, OSError):
         return None
-
-
-def _dataset(pending: dict) -> Dataset:
-    found = Dataset.objects.filter(pk=pending["dataset"]).first()
-    return found or dataset_for(pending["new_dataset"] or "", pending["title"])
-
-
-def _run(request: HttpRequest, pending: dict, *, dry_run: bool) -> dict:
-    """All or nothing unless `partial`; a preview always lists every rejected row."""
-    partial = pending.get("partial", False)
-    try:
-        dataset = _dataset(pending)
-        with open_site_rows(
-            Path(pending["path"]),
-            pending["mapping"],
-            row_filter=pending["row_filter"],
-            encoding=pending["encoding"],
-        ) as reading:
-            dataset.mapping = pending["mapping"]
-            dataset.row_filter = pending["row_filter"]
-            result = import_sites(
-                reading.rows(), dataset=dataset, acting_user=request.user,
-                partial=partial or dry_run, dry_run=dry_run,
-                count_skipped=lambda: reading.skipped,
-            )  # fmt: skip
-            ignored, effective = reading.ignored_columns, reading.mapping
-    except (SourceError, PermissionDenied) as exc:
-        return {"error": str(exc)}
-    except ImportRefused as refused:
-        return {
-            "error": _("Import refused, nothing was changed: %(n)s rows rejected.")
-            % {"n": refused.result.rejected_count}
-        }
-    rows = result.created + result.updated + result.unchanged + result.rejected_count
-    return {
-        "result": result, "rows": rows, "partial": partial,
-        "blocked": bool(result.rejected_count) and not partial,
-        "ignored_columns": ignored, "mapping": effective,
-    }  # fmt: skip
-
-
-def _confirm(request: HttpRequest, pending: dict) -> HttpResponse:
-    path = Path(pending["path"])
-    if UPLOAD_DIR not in path.parents or not path.exists():
-        request.session.pop(SESSION_KEY, None)
-        messages.error(request, _("The uploaded file has expired; upload it again."))
-        return redirect("sites:import")
-    outcome = _run(request, pending, dry_run=False)
-    if "error" in outcome:
-        messages.error(request, outcome["error"])
-    else:
-        messages.success(
-            request,
-            _("Import done: %(summary)s.") % {"summary": outcome["result"].summary()},
-        )
-    request.session.pop(SESSION_KEY, None)
-    shutil.rmtree(path.parent, ignore_errors=True)
-    return redirect("sites:import")

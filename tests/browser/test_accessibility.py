@@ -12,6 +12,7 @@ axe-core comes from the npm registry at set-up (deploy/fetch_vendor.py, pinned a
 checked) into var/test-vendor/, injected into each page by Playwright.
 """
 
+import dataclasses
 import datetime
 from pathlib import Path
 
@@ -26,7 +27,8 @@ from actors.models import AccessRequest, Grant
 from actors.roles import Role
 from interventions import digests
 from interventions.services import create_intervention
-from sites.models import PublicReport, RestrictedZone, Site, SiteExport
+from sites.models import ImportRun, PublicReport, RestrictedZone, Site, SiteExport
+from sites.services.site_import import SiteImportResult
 from tests.browser.test_site_form import log_in
 from tests.factories import OrganizationFactory, point_in, territory, user_with
 from tests.test_authorization_matrix import all_routes
@@ -88,6 +90,8 @@ WALK = {
     "accounts/grants/<int:pk>/revoke/": ("local_admin",),
     "accounts/audit/": ("local_admin",),
     "accessibility/import/": ("local_admin",),
+    "accessibility/import/runs/<int:pk>/": ("local_admin",),
+    "sites/import/runs/<int:pk>/": ("local_admin",),
     "communes/<str:code>/zones/new/": ("local_admin",),
     "communes/<str:code>/zones/<int:pk>/": ("local_admin",),
 }
@@ -162,10 +166,24 @@ def objects(users: dict) -> dict:
     export = SiteExport.objects.create(
         user=users["contributor"], format="csv", language="fr", status="failed"
     )  # finished: the page stops refreshing itself
+    failed_run = ImportRun.objects.create(
+        user=users["local_admin"], kind="points", pending={}, language="fr",
+        status="failed",
+    )  # fmt: skip
+    preview_run = ImportRun.objects.create(
+        user=users["local_admin"], kind="sites", language="fr", status="done",
+        pending={"path": "/nowhere/sites.csv", "dataset": None, "title": "",
+                 "new_dataset": "pref92/sites", "encoding": "utf-8", "mapping": {},
+                 "row_filter": [], "partial": False},
+        outcome={"result": dataclasses.asdict(SiteImportResult(created=2, closed=1)),
+                 "rows": 2, "partial": False, "blocked": False,
+                 "ignored_columns": ["remarque"], "mapping": {}},
+    )  # fmt: skip
     anyone = users["observer"]
     return {
         "site": site.pk, "pk": site.pk, "code": "92012", "intervention": intervention.pk,
         "report": report.pk, "request": request.pk, "zone": zone.pk, "export": export.pk,
+        "points_run": failed_run.pk, "sites_run": preview_run.pk,
         "grant": Grant.objects.get(user=users["contributor"]).pk,
         "uidb64": urlsafe_base64_encode(force_bytes(anyone.pk)),
         "token": default_token_generator.make_token(anyone),
@@ -181,6 +199,8 @@ def url_of(route: str, ids: dict) -> str:
         "accounts/requests/<int:pk>": ids["request"],
         "accounts/grants/<int:pk>": ids["grant"],
         "sites/exports/<int:pk>": ids["export"],
+        "accessibility/import/runs/<int:pk>": ids["points_run"],
+        "sites/import/runs/<int:pk>": ids["sites_run"],
         "communes/<str:code>/zones/<int:pk>": ids["zone"],
         "sites/<int:pk>": ids["site"],
     }

@@ -5,6 +5,7 @@ from actors.roles import Role
 from sites.models import AccessibilityPoint, ParkingRules
 from territory.sources import REFERENCE_DIR
 from tests.factories import user_with
+from tests.sites.import_steps import through_run
 
 pytestmark = pytest.mark.django_db
 GPSO = REFERENCE_DIR / "accessibility" / "gpso-92-places-stationnement-pmr.geojson.xz"
@@ -46,21 +47,27 @@ def test_a_contributor_cannot_change_commune_rules(client):
 
 def test_web_import_previews_then_confirms(client):
     client.force_login(user_with(Role.LOCAL_ADMIN, "92"))
-    preview = client.post(
-        "/accessibility/import/",
-        {"file": upload(), "source": "open_data", "new_dataset": "gpso/places-pmr"},
+    preview = through_run(
+        client,
+        client.post(
+            "/accessibility/import/",
+            {"file": upload(), "source": "open_data", "new_dataset": "gpso/places-pmr"},
+        ),
     )
     assert preview.context["result"].created == 719
     assert AccessibilityPoint.objects.count() == 0  # a preview changes nothing
-    client.post("/accessibility/import/", {"confirm": "1"})
+    through_run(client, client.post("/accessibility/import/", {"confirm": "1"}))
     assert AccessibilityPoint.objects.count() == 719
 
 
 def test_web_import_rejects_rows_outside_the_admin_territory(client):
     client.force_login(user_with(Role.LOCAL_ADMIN, "13"))
-    preview = client.post(
-        "/accessibility/import/",
-        {"file": upload(), "source": "open_data", "new_dataset": "gpso/places-pmr"},
+    preview = through_run(
+        client,
+        client.post(
+            "/accessibility/import/",
+            {"file": upload(), "source": "open_data", "new_dataset": "gpso/places-pmr"},
+        ),
     )
     result = preview.context["result"]
     # Every row counted; the first 200 reasons shown, then "... and N more".
@@ -112,23 +119,29 @@ def test_web_import_is_all_or_nothing_unless_asked(client, tmp_path):
     document["features"][3]["geometry"] = None
     broken = SimpleUploadedFile("broken.geojson", json.dumps(document).encode())
     client.force_login(user_with(Role.LOCAL_ADMIN, "92"))
-    preview = client.post(
-        "/accessibility/import/",
-        {"file": broken, "source": "open_data", "new_dataset": "gpso/places-pmr"},
+    preview = through_run(
+        client,
+        client.post(
+            "/accessibility/import/",
+            {"file": broken, "source": "open_data", "new_dataset": "gpso/places-pmr"},
+        ),
     )
     assert preview.context["blocked"] and len(preview.context["result"].rejected) == 1
-    client.post("/accessibility/import/", {"confirm": "1"})
+    through_run(client, client.post("/accessibility/import/", {"confirm": "1"}))
     assert AccessibilityPoint.objects.count() == 0
     broken.seek(0)
-    partial = client.post(
-        "/accessibility/import/",
-        {
-            "file": broken,
-            "source": "open_data",
-            "partial": "on",
-            "new_dataset": "gpso/places-pmr",
-        },
+    partial = through_run(
+        client,
+        client.post(
+            "/accessibility/import/",
+            {
+                "file": broken,
+                "source": "open_data",
+                "partial": "on",
+                "new_dataset": "gpso/places-pmr",
+            },
+        ),
     )
     assert not partial.context["blocked"]
-    client.post("/accessibility/import/", {"confirm": "1"})
+    through_run(client, client.post("/accessibility/import/", {"confirm": "1"}))
     assert AccessibilityPoint.objects.count() == 718

@@ -14,10 +14,12 @@ from django.core.management import call_command
 from django.utils import translation
 
 from actors.roles import Role
+from sites.import_jobs import upload_dir
 from sites.importers import read_rows
 from sites.models import AccessibilityPoint
 from territory.sources import SourceError, plain_file
 from tests.factories import point_in, user_with
+from tests.sites.import_steps import through_run
 from tests.sites.test_accessibility import run_import
 
 pytestmark = pytest.mark.django_db
@@ -117,8 +119,7 @@ def test_a_zip_declaring_a_huge_member_is_refused_before_unzipping(tmp_path):
 
 
 @pytest.fixture
-def admin_client(client, tmp_path, monkeypatch):
-    monkeypatch.setattr("sites.views.accessibility.UPLOAD_DIR", tmp_path / "uploads")
+def admin_client(client):
     client.force_login(user_with(Role.LOCAL_ADMIN, "92"))
     return client
 
@@ -129,7 +130,7 @@ def post_file(client, name: str, content: bytes, **fields):
         "new_dataset": "x/web",
         "source": "municipality",
     }
-    return client.post("/accessibility/import/", data | fields)
+    return through_run(client, client.post("/accessibility/import/", data | fields))
 
 
 def test_the_web_import_says_what_is_wrong_with_a_file_never_a_500(
@@ -144,17 +145,17 @@ def test_the_web_import_says_what_is_wrong_with_a_file_never_a_500(
     assert page.status_code == 200 and "latin-1" in page.context["error"]
     page = post_file(admin_client, "latin.geojson", latin, encoding="latin-1")
     assert page.context["result"].created == 1
-    admin_client.post("/accessibility/import/", {"step": "confirm"})
+    through_run(
+        admin_client, admin_client.post("/accessibility/import/", {"step": "confirm"})
+    )
     assert AccessibilityPoint.objects.get().details == STREET
 
 
 def test_unconfirmed_uploads_are_purged(admin_client, tmp_path):
-    from sites.views import accessibility
-
     post_file(admin_client, "a.csv", b"ref;lon;lat\nA;2.2;48.8\n")
     post_file(admin_client, "b.csv", b"ref;lon;lat\nB;2.2;48.8\n")
-    old, recent = sorted(accessibility.UPLOAD_DIR.iterdir())
+    old, recent = sorted(upload_dir().iterdir())
     two_days_ago = time.time() - 48 * 3600
     os.utime(old, (two_days_ago, two_days_ago))
     call_command("purge_import_uploads")
-    assert list(accessibility.UPLOAD_DIR.iterdir()) == [recent]
+    assert list(upload_dir().iterdir()) == [recent]

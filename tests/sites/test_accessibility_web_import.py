@@ -2,10 +2,15 @@
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.test import Client
 
+from actors.mail import run_pending_jobs
 from actors.roles import Role
-from sites.models import AccessibilityPoint, Dataset
+from sites import import_jobs
+from sites.models import AccessibilityPoint, Dataset, ImportRun
 from tests.factories import point_in, user_with
+from tests.sites.import_steps import through_run
 
 pytestmark = pytest.mark.django_db
 URL = "/accessibility/import/"
@@ -24,14 +29,18 @@ def csv_upload(*rows: str, name="points.csv", encoding="utf-8") -> SimpleUploade
 
 def upload(client, file, **fields):
     data = {"source": "municipality", "encoding": "utf-8", "file": file} | fields
-    return client.post(URL, data)
+    return through_run(client, client.post(URL, data))
 
 
 def remap(client, **columns):
     data = {"step": "remap"} | {
         f"map_{name}": " + ".join(cols) for name, cols in columns.items()
     }
-    return client.post(URL, data)
+    return through_run(client, client.post(URL, data))
+
+
+def confirm(client, **fields):
+    return through_run(client, client.post(URL, {"step": "confirm"} | fields))
 
 
 def test_the_admin_maps_columns_once_and_the_dataset_proposes_them_next_time(
@@ -47,7 +56,7 @@ def test_the_admin_maps_columns_once_and_the_dataset_proposes_them_next_time(
     preview = remap(admin_client, source_id=["ref"], address=["rue"])
     assert preview.context["result"].created == 1
     assert preview.context["ignored_columns"] == []
-    done = admin_client.post(URL, {"step": "confirm"}, follow=True)
+    done = confirm(admin_client)
     assert "1" in str(list(done.context["messages"])[0])
     point = AccessibilityPoint.objects.get()
     assert (point.source_id, point.address, point.dataset.key) == (
@@ -80,7 +89,7 @@ def test_a_move_is_shown_and_applied_only_when_the_box_is_ticked(admin_client):
         admin_client, csv_upload(f"A1;{boulogne.x};{boulogne.y};r"), new_dataset="v/m"
     )
     remap(admin_client, source_id=["ref"])
-    admin_client.post(URL, {"step": "confirm"})
+    confirm(admin_client)
     dataset = Dataset.objects.get()
     preview = upload(
         admin_client, csv_upload(f"A1;{issy.x};{issy.y};r"), dataset=dataset.pk
@@ -88,10 +97,10 @@ def test_a_move_is_shown_and_applied_only_when_the_box_is_ticked(admin_client):
     move = preview.context["result"].moves[0]
     assert (move.from_commune, move.to_commune) == ("92012", "92040")
     assert 'name="confirm_moves"' in preview.content.decode()
-    refused = admin_client.post(URL, {"step": "confirm"})
+    refused = confirm(admin_client)
     assert refused.status_code == 200 and refused.context["result"].move_count == 1
     assert AccessibilityPoint.objects.get().commune.code == "92012"
-    admin_client.post(URL, {"step": "confirm", "confirm_moves": "1"})
+    confirm(admin_client, confirm_moves="1")
     assert AccessibilityPoint.objects.get().commune.code == "92040"
 
 
@@ -99,3 +108,77 @@ def test_a_contributor_cannot_reach_the_import(client):
     client.force_login(user_with(Role.CONTRIBUTOR, "92012"))
     assert client.get(URL).status_code == 403
     assert client.post(URL, {"step": "confirm"}).status_code == 403
+
+
+def test_each_step_is_a_background_run_followed_on_its_own_page(admin_client):
+    boulogne = point_in("92012")
+    data = {"source": "municipality", "encoding": "utf-8", "new_dataset": "v/runs"}
+    file = csv_upload(f"A1;{boulogne.x};{boulogne.y};r")
+    queued = admin_client.post(URL, data | {"file": file})
+    run = ImportRun.objects.get()
+    assert queued["Location"] == f"{URL}runs/{run.pk}/"
+    assert (run.status, run.dry_run, run.kind) == ("pending", True, "points")
+    waiting = admin_client.get(queued["Location"])
+    body = waiting.content.decode()
+    assert 'http-equiv="refresh"' in body and "result" not in waiting.context
+    # Another local admin of the same département does not see this run.
+    other = Client()
+    other.force_login(user_with(Role.LOCAL_ADMIN, "92"))
+    assert other.get(queued["Location"]).status_code == 404
+    run_pending_jobs()
+    run.refresh_from_db()
+    assert (run.status, run.rows_done) == ("done", 1)
+    preview = admin_client.get(queued["Location"])
+    assert (
+        preview.context["result"].created == 1
+        and not AccessibilityPoint.objects.exists()
+    )
+    assert 'http-equiv="refresh"' not in preview.content.decode()
+
+
+def test_a_run_that_fails_says_nothing_was_changed(admin_client, monkeypatch):
+    def broken(run, progress):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setitem(import_jobs.RUNNERS, "points", broken)
+    boulogne = point_in("92012")
+    page = upload(
+        admin_client,
+        csv_upload(f"A1;{boulogne.x};{boulogne.y};r"),
+        new_dataset="v/fail",
+    )
+    assert page.context["run"].status == "failed"
+    assert 'role="alert"' in page.content.decode()
+    assert not AccessibilityPoint.objects.exists()
+
+
+def test_the_upload_waits_in_the_private_folder_until_imported(admin_client):
+    boulogne = point_in("92012")
+    upload(
+        admin_client,
+        csv_upload(f"A1;{boulogne.x};{boulogne.y};r"),
+        new_dataset="v/files",
+    )
+    (folder,) = import_jobs.upload_dir().iterdir()
+    remap(admin_client, source_id=["ref"])
+    confirm(admin_client)
+    assert AccessibilityPoint.objects.count() == 1 and not folder.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_is_written_beside_the_import_transaction():
+    run = ImportRun.objects.create(
+        user=user_with(Role.LOCAL_ADMIN, "92"),
+        kind="points",
+        pending={},
+        language="fr",
+    )
+    progress = import_jobs._ProgressWriter(run.pk)
+    try:
+        with transaction.atomic():  # the import's own transaction, not yet committed
+            progress(1234)
+            seen = ImportRun.objects.using(DEFAULT_DB_ALIAS).get(pk=run.pk)
+    finally:
+        progress.close()
+    run.refresh_from_db()
+    assert run.rows_done == 1234 and seen.rows_done == 1234

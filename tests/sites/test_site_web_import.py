@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from actors.roles import Role
 from sites.models import Dataset, Site, SiteStatus
 from tests.factories import point_in, user_with
+from tests.sites.import_steps import through_run
 
 pytestmark = pytest.mark.django_db
 URL = "/sites/import/"
@@ -30,14 +31,19 @@ def csv_upload(*rows: str) -> SimpleUploadedFile:
 
 
 def upload(client, file, **fields):
-    return client.post(URL, {"encoding": "utf-8", "file": file} | fields)
+    response = client.post(URL, {"encoding": "utf-8", "file": file} | fields)
+    return through_run(client, response)
 
 
 def remap(client, **columns):
     data = {"step": "remap"} | {
         f"map_{name}": " + ".join(cols) for name, cols in columns.items()
     }
-    return client.post(URL, data)
+    return through_run(client, client.post(URL, data))
+
+
+def confirm(client):
+    return through_run(client, client.post(URL, {"step": "confirm"}))
 
 
 def test_a_local_admin_uploads_maps_previews_and_confirms(admin_client):
@@ -62,7 +68,7 @@ def test_a_local_admin_uploads_maps_previews_and_confirms(admin_client):
     assert (
         'name="step" value="confirm"' in page and '<label for="id_map_status"' in page
     )
-    done = admin_client.post(URL, {"step": "confirm"}, follow=True)
+    done = confirm(admin_client)
     assert "2 created" in str(list(done.context["messages"])[0])
     closed = Site.objects.get(source_id="S2")
     assert (closed.status, closed.closed_on) == (
@@ -85,7 +91,7 @@ def test_a_rejected_row_blocks_the_confirm_and_nothing_is_written(admin_client):
     assert preview.context["blocked"]
     assert "(lon -40.0, lat 10.0)" in preview.context["result"].rejected[0]
     assert 'value="confirm"' not in preview.content.decode()
-    refused = admin_client.post(URL, {"step": "confirm"}, follow=True)
+    refused = confirm(admin_client)
     assert "nothing was changed" in str(list(refused.context["messages"])[0])
     assert not Site.objects.exists() and not Dataset.objects.exists()
 

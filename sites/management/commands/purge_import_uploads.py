@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from sites.views.accessibility import purge_uploads
+from sites.import_jobs import purge_uploads
 
 
 class Command(BaseCommand):
