@@ -1,5 +1,4 @@
 import datetime
-import json
 
 from django.conf import settings
 from django.db.models.fields.json import KeyTransform
@@ -146,13 +145,12 @@ class SiteViewSet(viewsets.ModelViewSet):
             return feature_page_response(
                 self.paginator, feature_texts(page, SITE_FEATURE)
             )
+        # Paged as without `as_of` (page, page_size, next): page_size was ignored.
         past = past_revisions(self._place(request), day, request.query_params)
-        features = feature_texts(past, PAST_SITE_FEATURE)
-        # The paged list's shape (its schema), on one page.
-        head = {"type": "FeatureCollection", "count": len(features), "next": None,
-                "previous": None}  # fmt: skip
-        body = f'{json.dumps(head)[:-1]}, "features": [{",".join(features)}]}}'
-        return HttpResponse(body, content_type="application/json")
+        page = page_of(self.paginator, past, request)
+        return feature_page_response(
+            self.paginator, feature_texts(page, PAST_SITE_FEATURE)
+        )
 
     def _place(self, request):
         """Visible sites narrowed by place (territory, bbox) and search, for a past

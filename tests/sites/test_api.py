@@ -7,7 +7,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from actors.roles import Role
-from sites.models import SiteRevision
+from sites.models import Site, SiteRevision
 from sites.services import site as services
 from tests.factories import point_in, user_with
 
@@ -265,6 +265,23 @@ def test_the_past_date_list_built_by_postgis_is_the_serializers_document_of_past
     # third did not exist yet.
     assert [(f["id"], f["properties"]["people"], f["properties"]["status"])
             for f in everything["features"]] == [(ids[0], 10, "open"), (ids[1], None, "open")]  # fmt: skip
+
+
+def test_the_past_date_list_is_paged_like_the_list(api):
+    user = user_with(Role.LOCAL_ADMIN, "92")
+    api.force_authenticate(user)
+    for code in ("92012", "92040", "92048"):
+        services.declare_site(
+            {"name": f"Site {code}", "point": point_in(code)}, acting_user=user
+        )
+    today = str(TODAY)
+    first = api.get("/api/v1/sites/", {"as_of": today, "page_size": 2}).json()
+    assert (first["count"], len(first["features"])) == (3, 2)
+    assert "page=2" in first["next"] and "as_of=" in first["next"]
+    second = api.get(first["next"]).json()
+    ids = [f["id"] for f in first["features"] + second["features"]]
+    assert ids == sorted(Site.objects.values_list("pk", flat=True))
+    assert second["next"] is None
 
 
 def test_past_a_cap_the_count_is_the_planners_estimate_and_says_so(api, monkeypatch):
