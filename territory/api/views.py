@@ -134,12 +134,9 @@ class TerritoryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=False, url_path="at", pagination_class=None, filter_backends=[])
     def at(self, request: Request) -> Response:
         """The commune at a WGS84 point, then its ancestors up to the nation."""
-        point = _point_from(request.query_params)
-        light = ("code", "name", "level", "outline_quality", "path")  # no boundary
-        commune = Territory.objects.communes().containing(point).only(*light).first()
-        if commune is None:
+        chain = Territory.objects.chain_at(_point_from(request.query_params))
+        if not chain:
             raise NotFound(_("No commune of France at this point."))
-        chain = [commune, *reversed(list(commune.ancestors().only(*light)))]
         return Response(TerritorySummarySerializer(chain, many=True).data)
 
 

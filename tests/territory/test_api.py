@@ -54,8 +54,10 @@ def test_unknown_level_is_refused_with_the_field_named(client):
     assert "level" in response.json()
 
 
-def test_at_answers_the_commune_and_its_ancestors(client):
-    data = client.get(URL + "at/", {"lon": 2.2399, "lat": 48.8352}).json()
+def test_at_answers_the_commune_and_its_ancestors(client, django_assert_num_queries):
+    # The reference data's version (the ETag), then the chain in one statement.
+    with django_assert_num_queries(2):
+        data = client.get(URL + "at/", {"lon": 2.2399, "lat": 48.8352}).json()
     assert [(t["level"], t["code"]) for t in data] == [
         ("commune", "92012"),
         ("departement", "92"),
