@@ -4,17 +4,22 @@ worker reads the file, then the preview, or the import's outcome.
 Shared by the accessibility points' and the sites' imports; each gives its own
 preview page, form address and session key."""
 
+import datetime
 from collections.abc import Callable
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sites.import_jobs import outcome_context, queue_import, upload_exists
 from sites.models import Dataset, ImportRun
 from sites.models.export import ExportStatus
+
+# A run still waiting after this long has no worker to take it (none running?).
+UNCLAIMED = datetime.timedelta(minutes=1)
 
 Preview = Callable[[HttpRequest, dict, dict], HttpResponse]
 
@@ -55,7 +60,13 @@ def run_page(
     preview: Preview,
 ) -> HttpResponse:
     if not run.finished or run.status == ExportStatus.FAILED:
-        context = {"run": run, "form_url": form_url}
+        waited = timezone.now() - run.created_at
+        context = {
+            "run": run,
+            "form_url": form_url,
+            # No worker took it: say so rather than refresh forever in silence.
+            "unclaimed": run.status == ExportStatus.PENDING and waited > UNCLAIMED,
+        }
         return render(request, "sites/import_run.html", context)
     outcome = outcome_context(run)
     if run.dry_run:

@@ -1,9 +1,12 @@
 """The web import of a local admin: dataset, column mapping saved and proposed, moves confirmed."""
 
+import datetime
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.test import Client
+from django.utils import timezone
 
 from actors.mail import run_pending_jobs
 from actors.models import User
@@ -183,3 +186,15 @@ def test_progress_is_written_beside_the_import_transaction():
         progress.close()
     run.refresh_from_db()
     assert run.rows_done == 1234 and seen.rows_done == 1234
+
+
+def test_a_run_no_worker_takes_says_so(admin_client):
+    boulogne = point_in("92012")
+    data = {"source": "municipality", "encoding": "utf-8", "new_dataset": "v/idle"}
+    file = csv_upload(f"A1;{boulogne.x};{boulogne.y};r")
+    queued = admin_client.post(URL, data | {"file": file})
+    assert not admin_client.get(queued["Location"]).context["unclaimed"]
+    two_minutes_ago = timezone.now() - datetime.timedelta(minutes=2)
+    ImportRun.objects.update(created_at=two_minutes_ago)
+    page = admin_client.get(queued["Location"])
+    assert page.context["unclaimed"] and "fr-alert--warning" in page.content.decode()
