@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from actors.scope import scope_of
+from config.api import has_filter_params
 from interventions.filters import InterventionFilter
 from interventions.models import Intervention
 from maps import tiles
@@ -62,6 +63,8 @@ class Layer:
 
 def _filtered(filterset_class, request: Request, queryset):
     # The API's own filters, with the API's own class: same names, same meaning.
+    if not has_filter_params(filterset_class, request.query_params):
+        return queryset
     filterset = filterset_class(
         request.query_params, queryset=queryset, request=request
     )
