@@ -16,7 +16,7 @@ replays each site's history), XLSX cells, GeoJSON and GeoPackage layers.
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 
 from django.core.exceptions import EmptyResultSet
@@ -71,9 +71,17 @@ def csv_chunks(
     return _stream(sites.db, head, sql, params, zone, tail)
 
 
-def _stream(
-    alias: str, head: bytes, sql: str, params: list, zone: str, tail: bytes
+def _stream(  # noqa: PLR0913 (one COPY's whole context)
+    alias: str,
+    head: bytes,
+    sql: str,
+    params: list,
+    zone: str,
+    tail: bytes,
+    rows: Callable[[Iterator[bytes]], Iterator[bytes]] | None = None,
 ) -> Iterator[bytes]:
+    """head, the COPY's rows made into chunks by `rows` (CSV lines by default), tail."""
+    rows = rows or _rows
     yield head
     connection = connections[alias]
     # Local settings last to the end of the outermost transaction: when that is the
@@ -86,7 +94,7 @@ def _stream(
     ):
         before = _configure(cursor, {**SETTINGS, "timezone": zone})
         with _logged(cursor, sql, params), ExitStack() as stack:
-            yield from _rows(_copy(cursor, sql, params, stack))
+            yield from rows(_copy(cursor, sql, params, stack))
         if inside:
             _configure(cursor, before)
     if tail:
@@ -159,6 +167,20 @@ def copy_sql(sites: QuerySet, fields: list[str], user) -> tuple[str, list]:
 
     The queryset keeps its ORDER BY, so PostgreSQL scans it as a subquery and keeps
     its order (a subquery with ORDER BY is never merged into the outer query)."""
+    inner, inner_params = source_sql(sites, fields)
+    cells, params = [], []
+    for name in fields:
+        cell, cell_params = _cell(name, user)
+        cells.append(cell)
+        params += cell_params
+    select = ", ".join(cells)
+    sql = f"COPY (SELECT {select} FROM ({inner}) s) TO STDOUT WITH (FORMAT csv)"  # noqa: S608 (our expressions, the queryset's SQL; values are parameters)
+    return sql, [*params, *inner_params]
+
+
+def source_sql(sites: QuerySet, fields: list[str]) -> tuple[str, list]:
+    """The queryset's SQL (scope, filters, order) with the columns the cells read:
+    the Site fields asked, and COMPUTED's under their names."""
     source = sites.prefetch_related(None).values(
         *[f for f in fields if f not in COMPUTED and f != "procedures"],
         export_commune_code=F("commune__code"),
@@ -168,15 +190,7 @@ def copy_sql(sites: QuerySet, fields: list[str], user) -> tuple[str, list]:
         export_y=Func(F("point"), function="ST_Y", output_field=FloatField()),
     )
     # The database the queryset reads (a replica for a request that may use one).
-    inner, inner_params = source.query.get_compiler(using=sites.db).as_sql()
-    cells, params = [], []
-    for name in fields:
-        cell, cell_params = _cell(name, user)
-        cells.append(cell)
-        params += cell_params
-    select = ", ".join(cells)
-    sql = f"COPY (SELECT {select} FROM ({inner}) s) TO STDOUT WITH (FORMAT csv)"  # noqa: S608 (our expressions, the queryset's SQL; values are parameters)
-    return sql, [*params, *inner_params]
+    return source.query.get_compiler(using=sites.db).as_sql()
 
 
 def _cell(name: str, user) -> tuple[str, list]:
@@ -249,15 +263,20 @@ def python_round_6(x: str) -> str:
     |x| < 1e8 (coordinates). The float prints as Python's repr (shortest digits),
     with ".0" when whole.
     """
-    scaled = f"({x} * 1000000.0)"
-    near_half = f"abs({scaled} - floor({scaled}) - 0.5) < 0.00001"
-    rounded = (
-        f"(CASE WHEN {near_half} THEN {_exact_round_6(x)} "
-        f"ELSE round({scaled}) / 1000000.0 END)"
-    )
+    rounded = python_round_6_number(x)
     return (
         f"{rounded}::text || "
         f"CASE WHEN {rounded} = trunc({rounded}) THEN '.0' ELSE '' END"
+    )
+
+
+def python_round_6_number(x: str) -> str:
+    """round(x, 6) as a float8 (the number python_round_6 prints)."""
+    scaled = f"({x} * 1000000.0)"
+    near_half = f"abs({scaled} - floor({scaled}) - 0.5) < 0.00001"
+    return (
+        f"(CASE WHEN {near_half} THEN {_exact_round_6(x)} "
+        f"ELSE round({scaled}) / 1000000.0 END)"
     )
 
 
@@ -281,9 +300,11 @@ def _exact_round_6(x: str) -> str:
     return f"(CASE WHEN {x} < 0 THEN -{magnitude} ELSE {magnitude} END)"
 
 
-def _procedures(user) -> tuple[str, list]:
+def _procedures(user, *, spreadsheet: bool = True) -> tuple[str, list]:
     """sites.export.add_procedures: "<kind> <started> <decision> <summary>" stripped,
-    joined by "; " in the model's order, only under the user's SEE_PROCEDURES paths."""
+    joined by "; " in the model's order, only under the user's SEE_PROCEDURES paths.
+    In a spreadsheet an empty cell; otherwise "" where the user sees procedures and
+    the site has none, null where the user does not see them (as Python's rows)."""
     table = connections[DEFAULT_DB_ALIAS].ops.quote_name(SiteProcedure._meta.db_table)
     kinds = {
         code: str(label)
@@ -298,11 +319,17 @@ def _procedures(user) -> tuple[str, list]:
         f"SELECT string_agg({one}, '; ' ORDER BY p.started_on, p.id) AS text "  # noqa: S608 (our SQL; values are parameters)
         f"FROM {table} p WHERE p.site_id = s.id"
     )
+    text = safe_text("j.text") if spreadsheet else "j.text"
+    # One hashed look-up per site; the aggregate only for sites with procedures.
+    some = (
+        f"s.id IN (SELECT site_id FROM {table}) "  # noqa: S608 (as above)
+        f"THEN (SELECT {text} FROM ({joined}) j)"
+    )
+    seen = "s.export_commune_path ^@ ANY(%s::text[])"
     sql = (
-        f"CASE WHEN s.export_commune_path ^@ ANY(%s::text[]) "  # noqa: S608 (as above)
-        # One hashed look-up per site; the aggregate only for sites with procedures.
-        f"AND s.id IN (SELECT site_id FROM {table}) "
-        f"THEN (SELECT {safe_text('j.text')} FROM ({joined}) j) END"
+        f"CASE WHEN {seen} AND {some} END"
+        if spreadsheet
+        else f"CASE WHEN {seen} THEN CASE WHEN {some} ELSE '' END END"
     )
     return sql, [paths_where(user, SEE_PROCEDURES), *kind_params, PYTHON_SPACES]
 

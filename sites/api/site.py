@@ -43,6 +43,7 @@ from sites.export import (
     to_geojson,
     to_xlsx,
 )
+from sites.export_geojson_sql import geojson_chunks_sql
 from sites.export_sql import csv_chunks
 from sites.history import as_of, past_revisions, past_states
 from sites.jobs import queue_export
@@ -307,11 +308,13 @@ class SiteViewSet(viewsets.ModelViewSet):
 
 
 def _export_body(request, kind: str, sites, fields: list[str], *, streamed: bool):
-    """Today's sites in CSV are written by PostgreSQL (sites.export_sql); past
-    states (a list rebuilt from history), XLSX, GeoJSON and GeoPackage by Python."""
+    """Today's sites in CSV and GeoJSON are written by PostgreSQL (sites.export_sql,
+    sites.export_geojson_sql); past states (a list rebuilt from history), XLSX and
+    GeoPackage by Python."""
     content_type = CONTENT_TYPES[kind]
-    if kind == "csv" and not isinstance(sites, list):
-        chunks = csv_chunks(sites, fields, request.user)
+    if kind in ("csv", "geojson") and not isinstance(sites, list):
+        writer = csv_chunks if kind == "csv" else geojson_chunks_sql
+        chunks = writer(sites, fields, request.user)
         if streamed:
             return StreamingHttpResponse(chunks, content_type=content_type)
         return HttpResponse(b"".join(chunks), content_type=content_type)

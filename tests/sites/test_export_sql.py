@@ -1,8 +1,10 @@
-"""The CSV PostgreSQL writes (sites.export_sql) is the Python writer's, byte for byte."""
+"""The CSV PostgreSQL writes (sites.export_sql) is the Python writer's, byte for byte;
+its GeoJSON (sites.export_geojson_sql) the Python writer's document, value for value."""
 
 import csv
 import datetime
 import io
+import json
 
 import pytest
 from django.contrib.gis.geos import Point
@@ -22,7 +24,8 @@ from actors.capabilities import (
 from actors.predicates import is_local_admin_of
 from actors.roles import Role
 from sites.api.filters import SiteFilter
-from sites.export import csv_lines, export_fields, export_rows
+from sites.export import csv_lines, export_fields, export_rows, geojson_chunks
+from sites.export_geojson_sql import geojson_chunks_sql
 from sites.export_sql import csv_chunks, python_round_6
 from sites.models import Site, SiteProcedure
 from tests.factories import territory, user_with
@@ -248,3 +251,78 @@ def test_a_user_without_grants_gets_the_headers_only(dataset):
     response = api.get("/api/v1/sites/export/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert response.content == python_csv(nobody) and response.content.count(b"\n") == 1
+
+
+def python_geojson(user, query: str = "") -> dict:
+    fields = export_fields(user)
+    rows = export_rows(
+        queryset(user, query).iterator(chunk_size=100), fields, user, False
+    )
+    return json.loads("".join(geojson_chunks(rows, fields)))
+
+
+def sql_geojson(user, query: str = "") -> dict:
+    chunks = geojson_chunks_sql(queryset(user, query), export_fields(user), user)
+    return json.loads(b"".join(chunks))
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("who", USERS)
+def test_the_sql_geojson_is_the_python_geojson_feature_for_feature(
+    dataset, who, language
+):
+    user = user_with(*USERS[who])
+    with translation.override(language):
+        expected, got = python_geojson(user), sql_geojson(user)
+    assert got["type"] == "FeatureCollection"
+    assert len(got["features"]) == Site.objects.visible_to(user).count() > 0
+    for mine, theirs in zip(got["features"], expected["features"], strict=True):
+        assert mine == theirs  # coordinates too: the same floats, rounded alike
+
+
+@pytest.mark.parametrize("query", ["in_bbox=2.0,48.0,2.2,49.0", "q=Lilas"])
+def test_the_list_filters_give_the_same_geojson(dataset, query):
+    user = user_with(Role.LOCAL_ADMIN, "92")
+    with translation.override("en"):
+        assert sql_geojson(user, query) == python_geojson(user, query)
+
+
+def test_geojson_procedures_are_empty_where_seen_and_null_elsewhere(dataset):
+    admin = user_with(Role.LOCAL_ADMIN, "92012")
+    with translation.override("en"):
+        features = {f["id"]: f for f in sql_geojson(admin)["features"]}
+    first = features[dataset[0].pk]["properties"]
+    assert first["procedures"].startswith("administrative procedure 2023-01-05; ")
+    assert first["name"] == NAMES[0]  # as stored: no spreadsheet quote in GeoJSON
+    assert first["land_owner_type"] == "=legacy"
+    assert features[dataset[1].pk]["properties"]["procedures"] is None  # 92040
+    seen_without = [
+        f for f in features.values()
+        if f["properties"]["commune_code"] == "92012" and f["id"] != dataset[0].pk
+    ]  # fmt: skip
+    assert seen_without
+    assert {f["properties"]["procedures"] for f in seen_without} == {""}
+
+
+def test_a_large_sql_geojson_streams_every_site_in_one_copy(dataset, settings):
+    settings.EXPORT_SYNC_LIMIT = 2
+    api = APIClient()
+    user = user_with(Role.NATIONAL, "FR")
+    api.force_authenticate(user)
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get("/api/v1/sites/export/?format_type=geojson")
+        body = b"".join(response.streaming_content)
+    assert response["Content-Type"] == "application/geo+json"
+    assert json.loads(body) == python_geojson(user)
+    assert [f["id"] for f in json.loads(body)["features"]] == sorted(
+        s.pk for s in dataset
+    )
+    copies = [q["sql"] for q in queries if q["sql"].startswith("COPY")]
+    assert len(copies) == 1 and len(queries) <= 7
+
+
+def test_a_user_without_grants_gets_an_empty_geojson(dataset):
+    nobody = user_with(Role.CONTRIBUTOR, "92")
+    nobody.grants.all().delete()
+    nobody = type(nobody).objects.get(pk=nobody.pk)
+    assert sql_geojson(nobody) == {"type": "FeatureCollection", "features": []}

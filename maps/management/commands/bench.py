@@ -152,14 +152,14 @@ class Command(BaseCommand):
 
     def print_table(self, rows: list[dict]) -> None:
         header = f"{'call':<40}{'app ms':>9}{'SQL ms':>9}{'tipg':>8}{'ratio':>7}"
-        header += f"{'bytes':>11}{'queries':>8}  target"
+        header += f"{'bytes':>12}{'queries':>8}  target"
         self.stdout.write(header)
         for r in rows:
             tipg = "-" if r["tipg_ms"] is None else f"{r['tipg_ms']:.1f}"
             verdict = "met" if r["met"] else f"NOT met ({r['by']})"
             self.stdout.write(
                 f"{r['name']:<40}{r['app_ms']:>9.1f}{r['sql_ms']:>9.1f}{tipg:>8}"
-                f"{r['ratio'] or 0:>7.2f}{r['bytes']:>11,}{r['queries']:>8}  "
+                f"{r['ratio'] or 0:>7.2f}{r['bytes']:>12,}{r['queries']:>8}  "
                 f"{r['target']}: {verdict}"
             )
 
