@@ -194,7 +194,8 @@ AUTHENTICATION_BACKENDS = [
     # First: refuses logins during a lockout.
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, loading the user and their grants in one query.
+    "actors.backends.ScopedModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {
@@ -225,6 +226,8 @@ AXES_VERBOSE = False
 # Sessions end after 30 minutes idle and 12 hours in all. The idle expiry is renewed
 # by a request at most once a minute (actors.middleware.SessionLifetimeMiddleware), so
 # reads are not writes: a session ends between 29 and 30 idle minutes.
+# Django's database sessions, read by one plain statement (actors/sessions.py).
+SESSION_ENGINE = "actors.sessions"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", "1800"))
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_RENEW_SECONDS = int(os.environ.get("SESSION_RENEW_SECONDS", "60"))
