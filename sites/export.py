@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
+from django.db.models import F, FloatField, Func, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -26,6 +27,7 @@ from actors.capabilities import SEE_PROCEDURES, can
 from actors.predicates import is_any_local_admin
 from sites.history import TRACKED_FIELDS
 from sites.models import AccessibilityKind, AccessibilityPoint, Site, SiteKind
+from territory.models import without_boundaries
 
 # Sites rebuilt at a past date in one request (each replays its history): beyond,
 # the user narrows by territory or bbox.
@@ -369,23 +371,45 @@ def point_labels() -> dict[str, str]:
     return names
 
 
+def export_points(points: QuerySet) -> QuerySet:
+    """The points as point_row reads them: coordinates read by PostGIS (a GEOS point
+    per row cost more than the rest of the row), no commune outline."""
+    return points.defer("point", *without_boundaries("commune")).annotate(
+        export_x=Func(F("point"), function="ST_X", output_field=FloatField()),
+        export_y=Func(F("point"), function="ST_Y", output_field=FloatField()),
+    )
+
+
 def point_row(point, spreadsheet: bool) -> dict:
+    """A point of export_points() as the exports write it."""
     row = {
         "id": point.pk,
         "commune_code": point.commune.code,
-        "longitude": round(point.point.x, 6),
-        "latitude": round(point.point.y, 6),
+        "longitude": round(point.export_x, 6),
+        "latitude": round(point.export_y, 6),
     }
     for name in POINT_FIELDS[4:]:
         value = getattr(point, name)
         if name in POINT_CHOICES and spreadsheet and value:
-            value = getattr(point, f"get_{name}_display")()
+            value = _point_choice_labels(get_language())[name].get(value, value)
         elif isinstance(value, datetime.datetime):
             value = timezone.localtime(value).replace(tzinfo=None)
         elif value is not None and name in ("length_m", "width_m"):
             value = float(value)
         row[name] = value
     return row
+
+
+@lru_cache(maxsize=16)
+def _point_choice_labels(language: str | None) -> dict[str, dict]:
+    """As _choice_labels, for the points' choice fields."""
+    return {
+        name: {
+            value: str(label)
+            for value, label in AccessibilityPoint._meta.get_field(name).flatchoices
+        }
+        for name in POINT_CHOICES
+    }
 
 
 def points_gpkg(rows: Iterable[dict], note: str = "") -> bytes:

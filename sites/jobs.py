@@ -23,6 +23,7 @@ from sites.api.filters import PLACE_FILTERS, SiteFilter
 from sites.export import AS_OF_LIMIT, export_fields, export_rows, sites_gpkg, to_xlsx
 from sites.history import past_states
 from sites.models import ExportDataset, ExportStatus, Site, SiteExport
+from territory.models import without_boundaries
 
 PROGRESS_EVERY = 500
 
@@ -81,6 +82,7 @@ def _sites(export: SiteExport) -> "QuerySet | list[Site]":
     sites = (
         Site.objects.visible_to(export.user)
         .select_related("commune")
+        .defer(*without_boundaries("commune"))
         .prefetch_related("procedures")
     )
     params = QueryDict(export.query)

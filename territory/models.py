@@ -9,6 +9,13 @@ from django.utils.translation import gettext_lazy as _
 from territory.managers import TerritoryQuerySet
 
 
+def without_boundaries(relation: str) -> list[str]:
+    """The fields to `defer()` when rows name their territory (`relation`) but never
+    draw it: a commune's boundaries weigh up to 1 MB, read for nothing otherwise, and
+    each geometry read becomes a GEOS object."""
+    return [f"{relation}__{name}" for name in ("geom", "display_geom", "label_point")]
+
+
 class Level(models.TextChoices):
     NATION = "nation", _("nation")
     REGION = "region", _("region")

@@ -33,6 +33,7 @@ from sites.export import (
     CONTENT_TYPES,
     POINT_FIELDS,
     csv_lines,
+    export_points,
     geojson_chunks,
     point_labels,
     point_row,
@@ -141,7 +142,7 @@ class AccessibilityPointViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelV
             raise serializers.ValidationError(
                 {"format_type": _("Use csv, geojson or gpkg.")}
             )
-        points = self.filter_queryset(self.get_queryset())
+        points = export_points(self.filter_queryset(self.get_queryset()))
         matched = points.count()
         shown, note = matched, ""
         if kind == "gpkg" and matched > settings.EXPORT_SYNC_LIMIT:

@@ -49,6 +49,7 @@ from sites.history import as_of, past_revisions, past_states
 from sites.jobs import queue_export
 from sites.models import Site
 from sites.services import site as services
+from territory.models import without_boundaries
 
 EXPORT_FORMATS_HELP = (
     "csv (UTF-8 with BOM, labels in your language), xlsx, geojson, gpkg (GeoPackage)"
@@ -253,6 +254,7 @@ class SiteViewSet(viewsets.ModelViewSet):
             sites = (
                 self.filter_queryset(self.get_queryset())
                 .prefetch_related("procedures")
+                .defer(*without_boundaries("commune"))
                 .order_by("pk")
             )
             matched = sites.count()

@@ -272,3 +272,40 @@ def test_accessibility_points_export_in_csv_geojson_and_geopackage(tmp_path, cli
     assert types["length_m"] == "Real" and types["open_air"] == "Integer(Boolean)"
     assert types["verified_at"] == "DateTime" and types["address"] == "String"
     assert AuditEvent.objects.filter(action="accessibility.exported").count() == 3
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/sites/export/?format_type=xlsx",
+        "/api/v1/sites/export/?format_type=gpkg",
+        "/api/v1/accessibility-points/export/?format_type=csv",
+        "/api/v1/accessibility-points/export/?format_type=geojson",
+        "/api/v1/accessibility-points/export/?format_type=gpkg",
+    ],
+)
+def test_exports_read_no_commune_outline_and_the_right_coordinates(sites, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sites.models import AccessibilityPoint
+
+    point = AccessibilityPoint.objects.create(
+        point=point_in("92012"), commune=territory("92012")
+    )
+    api = APIClient()
+    api.force_authenticate(user_with(Role.NATIONAL, "FR"))
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get(url)
+        body = (
+            b"".join(response.streaming_content)
+            if response.streaming
+            else response.content
+        )
+    assert response.status_code == 200 and body
+    outlines = re.compile(r'"territory_territory"\."(geom|display_geom|label_point)"')
+    assert not [q["sql"] for q in queries if outlines.search(q["sql"])]
+    if url.endswith("geojson"):
+        (feature,) = json.loads(body)["features"]
+        expected = [round(point.point.x, 6), round(point.point.y, 6)]
+        assert feature["geometry"]["coordinates"] == expected
