@@ -2,7 +2,7 @@ import hashlib
 from dataclasses import replace
 
 from django.contrib.gis.geos import Point
-from django.db.models import Max
+from django.db import connections, router
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
@@ -48,9 +48,18 @@ def reference_etag(request, *args, **kwargs) -> str:
     territory is ever deleted, so the latest `updated_at` (an index read) is the
     reference data's version: no count over the 35,000-row table per request.
     """
-    changed = Territory.objects.aggregate(changed=Max("updated_at"))["changed"]
-    key = f"{request.get_full_path()}|{changed}|v3"
+    key = f"{request.get_full_path()}|{_reference_version()}|v3"
     return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def _reference_version():
+    """The latest `updated_at` of the territories, by a plain statement: the ORM's
+    aggregate took longer to build than to run, on every reference request."""
+    database = connections[router.db_for_read(Territory)]
+    table = database.ops.quote_name(Territory._meta.db_table)
+    with database.cursor() as cursor:
+        cursor.execute(f"SELECT max(updated_at) FROM {table}")  # noqa: S608 (a name)
+        return cursor.fetchone()[0]
 
 
 # Reference data: a day in any cache, then a cheap 304 while nothing was imported.
@@ -137,7 +146,10 @@ class TerritoryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         chain = Territory.objects.chain_at(_point_from(request.query_params))
         if not chain:
             raise NotFound(_("No commune of France at this point."))
-        return Response(TerritorySummarySerializer(chain, many=True).data)
+        # TerritorySummarySerializer's document (plain text fields), built without
+        # it: the serializer made its fields again on each call, a third of the view.
+        fields = TerritorySummarySerializer.Meta.fields
+        return Response([{f: getattr(t, f) for f in fields} for t in chain])
 
 
 def _point_from(params) -> Point:

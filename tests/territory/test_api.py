@@ -64,6 +64,12 @@ def test_at_answers_the_commune_and_its_ancestors(client, django_assert_num_quer
         ("region", "11"),
         ("nation", "FR"),
     ]
+    assert data[0] == {
+        "code": "92012",
+        "name": "Boulogne-Billancourt",
+        "level": "commune",
+        "outline_quality": "exact",
+    }
 
 
 def test_at_outside_france_is_404_and_bad_numbers_name_the_field(client):
