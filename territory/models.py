@@ -4,6 +4,7 @@ from django.contrib.gis.db.models.functions import PointOnSurface
 from django.contrib.postgres.indexes import GistIndex
 from django.db.models import Q
 from django.db.models.functions import Coalesce
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from territory.managers import TerritoryQuerySet
@@ -121,6 +122,10 @@ class Territory(models.Model):
             ),
             models.Index(fields=["level", "name"], name="territory_level_name"),
             GistIndex(fields=["label_point"], name="territory_label_point"),
+            # Communes by département without reading the wide rows (outlines): an
+            # index-only scan for the département circles of tiles at z <= 7 (a z5
+            # tile of 200,000 sites: ~500 -> ~265 ms in PostGIS, uncached).
+            models.Index(fields=["parent", "id"], name="territory_parent_id"),
         ]
 
     def __str__(self) -> str:
@@ -143,3 +148,21 @@ class Territory(models.Model):
         if self.level == Level.DEPARTEMENT:
             return self
         return self.ancestors().filter(level=Level.DEPARTEMENT).first()
+
+
+class ImportRun(models.Model):
+    """The latest territory import that wrote (see territory.import_runs)."""
+
+    # sha256 of the files read, the options and the importer's code
+    fingerprint = models.CharField(_("fingerprint"), max_length=64)
+    # the table's rows and latest change once it was done
+    table_state = models.CharField(_("table state"), max_length=80)
+    summary = models.TextField(_("summary"))
+    finished_at = models.DateTimeField(_("finished at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("territory import")
+        verbose_name_plural = _("territory imports")
+
+    def __str__(self) -> str:
+        return f"{localtime(self.finished_at):%Y-%m-%d %H:%M}"

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Model
 
+from lib.statistics import refresh_statistics
 from sites.models import AccessibilityPoint, Site, SiteRevision
 from sites.services.accessibility import dataset_for
 from territory.models import Territory
@@ -47,9 +48,9 @@ def ensure(scale: int, log=print) -> Counts:
         with transaction.atomic():
             bench_points.delete()
             _make_points(points, dataset.pk)
-    with connection.cursor() as cursor:
-        for model in (Site, SiteRevision, AccessibilityPoint, Territory):
-            cursor.execute(f"ANALYZE {model._meta.db_table}")
+    refresh_statistics(
+        *(m._meta.db_table for m in (Site, SiteRevision, AccessibilityPoint, Territory))
+    )
     revisions = SiteRevision.objects.filter(site__name__startswith=SITE_PREFIX)
     return Counts(scale, revisions.count(), bench_points.count())
 

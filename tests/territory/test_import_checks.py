@@ -336,3 +336,40 @@ def test_dry_run_of_the_reference_changes_nothing_and_counts_what_exists():
     communes = reports[2]
     assert (communes.created, communes.updated, communes.unchanged) == (0, 0, 36)
     assert all(report.refused == [] for report in reports)
+
+
+def test_a_reimport_with_nothing_new_does_nothing_unless_edited_or_forced(
+    tmp_path, capsys
+):
+    departements = features_of(REFERENCE_DIR / "departements.geojson.xz", {"92"})
+    departements[0]["properties"]["nom"] = "Renamed"
+    path = write(tmp_path, "92.geojson", departements)
+    hauts_de_seine = Territory.objects.filter(level=Level.DEPARTEMENT, code="92")
+
+    def imported(**options) -> str:
+        capsys.readouterr()
+        call_command("import_territories", str(path), level="departement", **options)
+        return capsys.readouterr().out
+
+    assert "0 created, 1 updated, 0 unchanged" in imported()
+    assert hauts_de_seine.get().name == "Renamed"
+    before = territory_checksum()
+    again = imported()
+    assert again.startswith("Nothing to do: these files were imported on ")
+    assert "departement: 0 created, 1 updated, 0 unchanged" in again  # that import
+    assert territory_checksum() == before
+    # Someone edited the table since: the file is read and applied again.
+    edited = hauts_de_seine.get()
+    edited.name = "Edited by hand"
+    edited.save()
+    assert "0 created, 1 updated, 0 unchanged" in imported()
+    assert hauts_de_seine.get().name == "Renamed"
+    forced = imported(force=True)
+    assert "Nothing to do" not in forced
+    assert "0 created, 0 updated, 1 unchanged" in forced
+    # Other options, or other bytes: another import.
+    assert "Nothing to do" not in imported(tolerance=2000)
+    departements[0]["properties"]["nom"] = "Renamed again"
+    write(tmp_path, "92.geojson", departements)
+    assert "0 created, 1 updated, 0 unchanged" in imported(tolerance=2000)
+    assert hauts_de_seine.get().name == "Renamed again"

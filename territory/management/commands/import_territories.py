@@ -1,9 +1,10 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection
 from tqdm import tqdm
 
+from lib.statistics import refresh_statistics
+from territory import import_runs
 from territory.cog import load_cog
 from territory.models import Level, Territory
 from territory.services import TerritoryImportError, import_files, import_reference
@@ -55,6 +56,11 @@ class Command(BaseCommand):
             help="metres a feature's point on surface may lie outside its parent's outline (default 1000)",
         )
         parser.add_argument(
+            "--force",
+            action="store_true",
+            help="import even when the same files were imported last and nothing was edited since",
+        )
+        parser.add_argument(
             "--dry-run",
             action="store_true",
             help="report what would be created, updated, unchanged or refused; change nothing",
@@ -65,24 +71,43 @@ class Command(BaseCommand):
             self.stdout.write("Territories already loaded; nothing to do.")
             return
         try:
+            print_ = import_runs.fingerprint(*self._inputs(options))
+            skippable = not (options["force"] or options["dry_run"])
+            last = import_runs.unchanged_since(print_) if skippable else None
+            if last:
+                self.stdout.write(
+                    f"Nothing to do: these files were imported on {last} with the same "
+                    "options and the territories were not edited since (--force imports "
+                    f"them again). That import:\n{last.summary}"
+                )
+                return
             reports = self._import(options)
         except (TerritoryImportError, FileNotFoundError) as exc:
             raise CommandError(f"Import refused, nothing was changed:\n{exc}") from exc
-        for report in reports:
-            self.stdout.write(report.summary())
+        summary = "\n".join(report.summary() for report in reports)
+        self.stdout.write(summary)
         refused = sum(len(report.refused) for report in reports)
         if not options["dry_run"]:
             # Fresh statistics at once: until autovacuum analyses the new rows, the
             # planner guessed 939 communes of 34,875 and ANDed the level index with
             # the outline index (a commune found at a point: 34 ms, not 0.3 ms).
-            with connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {Territory._meta.db_table}")
+            refresh_statistics(Territory._meta.db_table)
+            import_runs.record(print_, summary)
         if options["dry_run"]:
             if refused:
                 raise CommandError(
                     f"Dry run: the import would be refused ({refused} problems above); nothing was changed."
                 )
             self.stdout.write("Dry run: nothing was changed.")
+
+    def _inputs(self, options) -> tuple[list[Path], dict]:
+        """What an import reads: its files, and the options that change its outcome."""
+        keys = ["level", "code_field", "name_field", "departements", "tolerance"]
+        chosen = {key: options[key] for key in keys}
+        if options["files"]:
+            files = [*options["files"], *import_runs.files_under(options["cog"])]
+            return files, chosen
+        return import_runs.files_under(options["source"]), chosen
 
     def _import(self, options):
         if options["files"]:
