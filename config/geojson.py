@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import cast
 
 from django.core.exceptions import EmptyResultSet
-from django.core.paginator import InvalidPage, Paginator
+from django.core.paginator import InvalidPage, Page, Paginator
 from django.db import connections
 from django.db.models import Expression, F, QuerySet
 from django.http import HttpResponse
@@ -76,18 +76,28 @@ def feature_texts(queryset: QuerySet, spec: FeatureSpec) -> list[str]:
 class CappedCountPaginator(Paginator):
     """Counts exactly up to COUNT_CAP rows, then gives the planner's estimate: an exact
     count of a national table on every page costs more than the page itself. The
-    page says which (`count_exact`), so a capped count is never silent."""
+    page says which (`count_exact`), so a capped count is never silent.
+
+    The planner is asked first: expecting ten times the cap or more (a national
+    list), it is not off by that much (by 1x to 4x for a département's sites at
+    200,000 sites), so its estimate is given without counting the cap first (national
+    page, 200,000 sites: the 10,001-row count cost ~6 ms, the plan ~1 ms)."""
 
     COUNT_CAP = 10_000
+    SURE_ESTIMATE = 10 * COUNT_CAP
 
     @cached_property
     def count(self) -> int:
         rows = cast(QuerySet, self.object_list)  # always a queryset here
+        expected = _planner_rows(rows)
+        if expected >= self.SURE_ESTIMATE:
+            self.count_exact = False
+            return expected
         counted = rows.order_by()[: self.COUNT_CAP + 1].count()
         self.count_exact = counted <= self.COUNT_CAP
         if self.count_exact:
             return counted
-        return max(counted, _planner_rows(rows))
+        return max(counted, expected)
 
 
 def _planner_rows(queryset: QuerySet) -> int:
@@ -106,7 +116,9 @@ def page_of(paginator, queryset: QuerySet, request) -> QuerySet:
     pages = paginator.django_paginator_class(queryset, paginator.get_page_size(request))
     number = paginator.get_page_number(request, pages)
     try:
-        paginator.page = pages.page(number)
+        paginator.page = (
+            _first_page(pages) if str(number) == "1" else pages.page(number)
+        )
     except InvalidPage as exc:
         raise NotFound(
             paginator.invalid_page_message.format(page_number=number, message=str(exc))
@@ -115,8 +127,23 @@ def page_of(paginator, queryset: QuerySet, request) -> QuerySet:
     return paginator.page.object_list
 
 
+def _first_page(pages: Paginator) -> Page:
+    """Page 1 without counting first (`Paginator.page` counts to check the number):
+    a first page shorter than asked holds every row, its length is the count."""
+    return Page(pages.object_list[: pages.per_page], 1, pages)
+
+
+def _count_from_short_first_page(page: Page, rows: int) -> None:
+    pages = page.paginator
+    if page.number == 1 and rows < pages.per_page and "count" not in vars(pages):
+        vars(pages)["count"] = rows  # `count` is a cached_property: set, not counted
+        if isinstance(pages, CappedCountPaginator):
+            pages.count_exact = True
+
+
 def feature_page_response(paginator, features: list[str]) -> HttpResponse:
     """The page as DRF-GIS's GeoJsonPagination lays it out, features spliced in."""
+    _count_from_short_first_page(paginator.page, len(features))
     pages = paginator.page.paginator
     head = {
         "type": "FeatureCollection",

@@ -298,3 +298,37 @@ def test_past_a_cap_the_count_is_the_planners_estimate_and_says_so(api, monkeypa
     assert body.json()["count_exact"] is False
     assert body.json()["count"] >= 3  # never fewer than the rows counted
     assert len(body.json()["features"]) == 1
+    # A planner expecting many rows is believed without counting the cap first.
+    monkeypatch.setattr(CappedCountPaginator, "SURE_ESTIMATE", 1)
+    with CaptureQueriesContext(connection) as queries:
+        body = api.get("/api/v1/sites/", {"page_size": 1})
+    assert body.json()["count_exact"] is False
+    assert body.json()["count"] >= 1
+    assert not [q for q in queries if "COUNT(" in q["sql"].upper()]
+    assert [q for q in queries if q["sql"].startswith("EXPLAIN")]
+
+
+def test_a_short_first_page_is_its_own_count_and_a_full_one_is_counted(api):
+    user = user_with(Role.LOCAL_ADMIN, "92")
+    for code in ("92012", "92040", "92048"):
+        services.declare_site(
+            {"point": point_in(code)}, acting_user=user, confirm_nearby=True
+        )
+
+    def listed(**params) -> tuple[dict, list[str]]:
+        with CaptureQueriesContext(connection) as queries:
+            body = api.get("/api/v1/sites/", params).json()
+        return body, [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+
+    body, counts = listed(page_size=5)
+    assert (body["count"], body["count_exact"], counts) == (3, True, [])
+    assert len(body["features"]) == 3 and body["next"] is None
+    body, counts = listed(page_size=3)  # full: there may be more
+    assert (body["count"], body["count_exact"], len(counts)) == (3, True, 1)
+    assert body["next"] is None
+    body, counts = listed(page_size=2)
+    assert (body["count"], len(counts), len(body["features"])) == (3, 1, 2)
+    assert "page=2" in body["next"]
+    body, counts = listed(page_size=2, page=2)  # a later page checks its number
+    assert (body["count"], len(counts), len(body["features"])) == (3, 1, 1)
+    assert body["next"] is None
