@@ -5,11 +5,15 @@ import datetime
 import json
 import os
 import statistics
+import subprocess
+import sys
 import time
 import urllib.request
+from io import StringIO
 from pathlib import Path
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.http import StreamingHttpResponse
@@ -21,9 +25,11 @@ from actors.models import Grant, User
 from actors.roles import Role
 from maps.bench import dataset, throughput
 from maps.bench.cases import Case, list_cases, run_sql, tile_cases
+from sites.management.commands.benchmark_point_import import measure_point_import
 from territory.models import Level, Territory
 
 BENCH_USER = "bench@example.invalid"
+IMPORTED_POINTS = 100_000
 
 
 class Command(BaseCommand):
@@ -47,6 +53,12 @@ class Command(BaseCommand):
             help="seconds of wrk load on the bbox call (0: none)",
         )
         parser.add_argument(
+            "--no-imports",
+            dest="imports",
+            action="store_false",
+            help="leave out the timed imports (points, territory re-import)",
+        )
+        parser.add_argument(
             "--replica-url",
             default="",
             help="a streaming replica: the throughput is measured again reading there",
@@ -68,6 +80,8 @@ class Command(BaseCommand):
                 for case in cases
             ]
         self.print_table(rows)
+        if options["imports"]:
+            rows += self.imports()
         if options["throughput"]:
             rows.append(self.throughput(user, options, tipg))
         path = write_results(rows, counts, Path(out), repeat)
@@ -109,6 +123,38 @@ class Command(BaseCommand):
         row["met"], row["by"] = judge(case, row)
         self.stdout.write(f"  {case.name}: {row['app_ms']} ms / SQL {row['sql_ms']} ms")
         return row
+
+    def imports(self) -> list[dict]:
+        """The imports' targets, each timed once: they take seconds, not milliseconds."""
+        seconds = measure_point_import(IMPORTED_POINTS, log=self.stdout.write)
+        rows = [
+            import_row(
+                f"import of {IMPORTED_POINTS:,} accessibility points (GeoJSON)",
+                seconds["first import"],
+                60,
+            )
+        ]
+        # The first run leaves its fingerprint (a full import if there was none);
+        # the second is timed as people run it, Django's start included.
+        call_command("import_territories", stdout=StringIO())
+        started = time.perf_counter()
+        subprocess.run(  # noqa: S603 (this project's own command)
+            [
+                sys.executable,
+                str(settings.BASE_DIR / "manage.py"),
+                "import_territories",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        elapsed = time.perf_counter() - started
+        rows.append(import_row("territory re-import, nothing changed", elapsed, 5))
+        for row in rows:
+            verdict = "met" if row["met"] else f"NOT met ({row['by']})"
+            self.stdout.write(
+                f"{row['name']}: {row['app_ms'] / 1000:.1f} s; {row['target']}: {verdict}"
+            )
+        return rows
 
     def throughput(self, user: User, options: dict, tipg: str) -> dict:
         """Requests/s on the bbox call at 32 clients: app, tipg, app on the replica."""
@@ -205,6 +251,21 @@ def judge(case: Case, row: dict) -> tuple[bool, str]:
     if target.max_bytes is not None and row["bytes"] > target.max_bytes:
         misses.append(f"{row['bytes'] - target.max_bytes:,} bytes over")
     return not misses, "; ".join(misses)
+
+
+def import_row(name: str, seconds: float, limit: float) -> dict:
+    return {
+        "name": name,
+        "app_ms": round(seconds * 1000),
+        "sql_ms": None,
+        "tipg_ms": None,
+        "ratio": None,
+        "bytes": None,
+        "queries": None,
+        "target": f"≤ {limit:g} s",
+        "met": seconds <= limit,
+        "by": "" if seconds <= limit else f"{seconds - limit:.1f} s over",
+    }
 
 
 def bench_user() -> User:

@@ -48,36 +48,50 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        with tempfile.TemporaryDirectory(prefix="terrain-bench-") as tmp:
-            path = Path(tmp) / f"bench.{options['format']}"
-            started = time.perf_counter()
-            rng = random.Random(options["seed"])  # noqa: S311 - test data
-            _write(path, options["rows"], rng, _streets(options["streets"]))
-            self.stdout.write(
-                f"generated {options['rows']} points in {path.stat().st_size / 1e6:.1f} MB "
-                f"({time.perf_counter() - started:.1f} s)"
-            )
-            try:
-                for label in ("first import", "re-import"):
-                    self._timed(label, path)
-            finally:
-                _delete_benchmark_data()
+        measure_point_import(
+            options["rows"],
+            options["format"],
+            seed=options["seed"],
+            streets=options["streets"],
+            log=self.stdout.write,
+        )
 
-    def _timed(self, label: str, path: Path) -> None:
+
+def measure_point_import(  # noqa: PLR0913
+    rows: int, fmt: str = "geojson", *, seed: int = 2026, streets: int = 2000, log=print
+) -> dict[str, float]:
+    """Seconds of the first import and of the re-import of `rows` generated points."""
+    with tempfile.TemporaryDirectory(prefix="terrain-bench-") as tmp:
+        path = Path(tmp) / f"bench.{fmt}"
         started = time.perf_counter()
-        with open_rows(path, {"source_id": ["ref"], "address": ["rue"]}) as reading:
-            result = import_points(
-                reading.rows(), dataset=dataset_for(f"benchmark/run-{os.getpid()}")
-            )
-        seconds = time.perf_counter() - started
-        rows = (
-            result.created + result.updated + result.unchanged + result.rejected_count
+        _write(path, rows, random.Random(seed), _streets(streets))  # noqa: S311 - test data
+        log(
+            f"generated {rows} points in {path.stat().st_size / 1e6:.1f} MB "
+            f"({time.perf_counter() - started:.1f} s)"
         )
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        self.stdout.write(
-            f"{label}: {result.summary()} in {seconds:.1f} s = {rows / seconds:,.0f} rows/s; "
-            f"peak RSS {peak_mb:.0f} MB"
+        try:
+            return {
+                label: _timed(label, path, log)
+                for label in ("first import", "re-import")
+            }
+        finally:
+            _delete_benchmark_data()
+
+
+def _timed(label: str, path: Path, log) -> float:
+    started = time.perf_counter()
+    with open_rows(path, {"source_id": ["ref"], "address": ["rue"]}) as reading:
+        result = import_points(
+            reading.rows(), dataset=dataset_for(f"benchmark/run-{os.getpid()}")
         )
+    seconds = time.perf_counter() - started
+    rows = result.created + result.updated + result.unchanged + result.rejected_count
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    log(
+        f"{label}: {result.summary()} in {seconds:.1f} s = {rows / seconds:,.0f} rows/s; "
+        f"peak RSS {peak_mb:.0f} MB"
+    )
+    return seconds
 
 
 def _delete_benchmark_data() -> None:
