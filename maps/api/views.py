@@ -30,7 +30,7 @@ from maps import tiles
 from maps.api.public_sites import CACHE_SECONDS, published_aggregates
 from maps.tiles import Query, Tile
 from sites.api.filters import SiteFilter
-from sites.models import AccessibilityPoint, RestrictedZone, Site
+from sites.models import AccessibilityPoint, RestrictedZone, Site, SiteCommuneCount
 
 MVT = "application/vnd.mapbox-vector-tile"
 PRIVATE = "private, max-age=60"
@@ -78,7 +78,11 @@ def _sites(request: Request, tile: Tile) -> Query:
         # Filters do not apply: the public sees open sites only, protected figures.
         return tiles.published_tile(published_aggregates(), tile)
     sites = Site.objects.visible_to(request.user)
-    return tiles.sites_tile(_filtered(SiteFilter, request, sites), tile)
+    if has_filter_params(SiteFilter, request.query_params):
+        return tiles.sites_tile(_filtered(SiteFilter, request, sites), tile)
+    # Unfiltered, aggregates sum the per-commune counts of the same scope.
+    counts = SiteCommuneCount.objects.visible_to(request.user)
+    return tiles.sites_tile(sites, tile, counts)
 
 
 def _interventions(request: Request, tile: Tile) -> Query:

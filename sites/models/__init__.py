@@ -6,6 +6,7 @@ from sites.models.accessibility import (
     PointStatus,
     RestrictedZone,
 )
+from sites.models.commune_count import SiteCommuneCount
 from sites.models.dataset import Dataset
 from sites.models.export import ExportDataset, ExportStatus, SiteExport
 from sites.models.import_run import ImportKind, ImportRun
@@ -42,6 +43,7 @@ __all__ = [
     "ReportStatus",
     "LandOwnerType",
     "Site",
+    "SiteCommuneCount",
     "SiteExport",
     "ExportDataset",
     "SiteKind",

@@ -546,3 +546,28 @@ def test_a_territory_label_point_is_stored_and_follows_its_outline():
     Territory.objects.filter(pk=boulogne.pk).update(display_geom=MultiPolygon(square))
     boulogne.refresh_from_db()
     assert square.contains(boulogne.label_point)  # PostgreSQL computed it again
+
+
+def test_unfiltered_aggregates_from_the_commune_counts_equal_those_of_the_sites(
+    marseille,
+):
+    from sites.models import SiteCommuneCount
+
+    site_at("92012", people=40)
+    site_at("13001")  # Aix, people unknown: no figure
+    moved = marseille[3]
+    moved.commune = Territory.objects.get(code="13001", level="commune")
+    moved.save()
+    for user in (user_with(Role.NATIONAL, "FR"), user_with(Role.CONTRIBUTOR, "13055")):
+        sites = Site.objects.visible_to(user)
+        counts = SiteCommuneCount.objects.visible_to(user)
+        for z in (5, 7, 9, 10):
+            tile = map_tiles.Tile(*tile_of(marseille[0].point, z))
+            by_sites = decoded(map_tiles.sites_tile(sites, tile))
+            assert by_sites  # something to compare
+            assert decoded(map_tiles.sites_tile(sites, tile, counts)) == by_sites
+
+
+def decoded(query) -> list:
+    found = mapbox_vector_tile.decode(map_tiles._rendered(query))["sites"]["features"]
+    return sorted((repr(f["properties"]), repr(f["geometry"])) for f in found)

@@ -13,6 +13,7 @@ from io import StringIO
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import caches
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
@@ -94,6 +95,8 @@ class Command(BaseCommand):
         app, sql, tipg_times = [], [], []
         size = sql_size = 0
         for _ in range(repeat):  # alternating, so load drifts hit all sides alike
+            if case.uncached:
+                caches["tiles"].clear()
             started = time.perf_counter()
             size = fetch(client, case.url)
             app.append(ms_since(started))
@@ -104,6 +107,8 @@ class Command(BaseCommand):
                 started = time.perf_counter()
                 fetch_url(tipg.rstrip("/") + case.tipg)
                 tipg_times.append(ms_since(started))
+        if case.uncached:
+            caches["tiles"].clear()
         with CaptureQueriesContext(connection) as queries:
             fetch(client, case.url)
         app_ms = round(statistics.median(app), 1)
