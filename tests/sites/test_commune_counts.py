@@ -14,6 +14,7 @@ pytestmark = pytest.mark.django_db
 
 def kept() -> dict[str, tuple]:
     rows = SiteCommuneCount.objects.filter(sites__gt=0).select_related("commune")
+    assert all(r.departement_id == r.commune.parent_id for r in rows)
     return {
         r.commune.code: (r.sites, r.people if r.people_known else None) for r in rows
     }
